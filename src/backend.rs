@@ -1,0 +1,96 @@
+//! The compute backends, chosen at build time by cargo feature and at run time by `--device`.
+
+use anyhow::{Result, bail};
+use burn::tensor::Device;
+
+/// A burn backend handgrad knows about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// burn-ndarray, on the CPU (the default).
+    Ndarray,
+    /// burn-flex, burn's newer CPU backend.
+    Flex,
+    /// burn-wgpu: Vulkan, Metal or DX12 — a GPU, or a software driver such as lavapipe.
+    Wgpu,
+}
+
+impl Backend {
+    /// Every backend, in order of preference for the default.
+    pub const ALL: [Backend; 3] = [Backend::Ndarray, Backend::Flex, Backend::Wgpu];
+
+    /// Its name on the command line, and its cargo feature.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Ndarray => "ndarray",
+            Backend::Flex => "flex",
+            Backend::Wgpu => "wgpu",
+        }
+    }
+
+    /// Whether this binary was built with it.
+    pub fn compiled(self) -> bool {
+        match self {
+            Backend::Ndarray => cfg!(feature = "ndarray"),
+            Backend::Flex => cfg!(feature = "flex"),
+            Backend::Wgpu => cfg!(feature = "wgpu"),
+        }
+    }
+
+    /// The backends compiled into this binary.
+    pub fn compiled_in() -> Vec<Backend> {
+        Self::ALL.into_iter().filter(|b| b.compiled()).collect()
+    }
+
+    /// The first compiled-in backend.
+    pub fn default_backend() -> Result<Backend> {
+        match Self::compiled_in().first() {
+            Some(b) => Ok(*b),
+            None => bail!(
+                "this binary has no backend: rebuild with --features ndarray, flex or wgpu"
+            ),
+        }
+    }
+
+    /// Parses `--device`: a known name, compiled in.
+    pub fn parse(name: &str) -> Result<Backend> {
+        let Some(backend) = Self::ALL.into_iter().find(|b| b.name() == name) else {
+            bail!(
+                "unknown device '{name}': choose one of {}",
+                Self::ALL.map(Backend::name).join(", ")
+            );
+        };
+        if !backend.compiled() {
+            let compiled: Vec<_> = Self::compiled_in().iter().map(|b| b.name()).collect();
+            bail!(
+                "device '{name}' is not compiled into this binary (it has: {}); rebuild with \
+                 `cargo build --release --features {name}`",
+                compiled.join(", ")
+            );
+        }
+        Ok(backend)
+    }
+
+    /// The device to compute on.
+    pub fn device(self) -> Device {
+        match self {
+            #[cfg(feature = "ndarray")]
+            // ndarray is deprecated in burn 0.22 in favour of flex; the design keeps it as the
+            // default backend, so this one use of its constructor is allowed on purpose.
+            #[allow(deprecated)]
+            Backend::Ndarray => Device::ndarray(),
+            #[cfg(feature = "flex")]
+            Backend::Flex => Device::flex(),
+            #[cfg(feature = "wgpu")]
+            Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            #[allow(unreachable_patterns)]
+            other => unreachable!("{} is not compiled in; Backend::parse checks this", other.name()),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -1,0 +1,137 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::backend::Backend;
+use crate::data::{DataSource, DatasetKind};
+use crate::gradients::GradSource;
+use crate::model::Init;
+use crate::sgd::OptimizerKind;
+
+/// handgrad: the deep-learning lab's logistic regression in Rust on burn, with gradients
+/// written by hand and checked against burn's autodiff.
+#[derive(Debug, Parser)]
+#[command(name = "handgrad", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train the logistic regression by mini-batch SGD (exercise 1 of the lab).
+    Train(TrainArgs),
+}
+
+/// Where the data comes from.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Dataset: `mnist` downloads once through burn-dataset; `fashion-mnist` reads
+    /// /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist).
+    #[arg(long, value_enum, default_value_t = DatasetKind::Mnist)]
+    pub dataset: DatasetKind,
+
+    /// Read the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
+    /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each raw or .gz) from this folder.
+    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The data source these options name.
+    pub fn source(&self) -> DataSource {
+        DataSource {
+            kind: self.dataset,
+            dir: self.data_dir.clone(),
+        }
+    }
+}
+
+/// Which backend computes.
+#[derive(Debug, Clone, Args)]
+pub struct DeviceArgs {
+    /// Backend: ndarray, flex or wgpu, among those compiled in
+    /// [default: the first compiled in, in that order].
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+}
+
+impl DeviceArgs {
+    /// The backend asked for, or the default one.
+    pub fn backend(&self) -> Result<Backend> {
+        match &self.device {
+            Some(name) => Backend::parse(name),
+            None => Backend::default_backend(),
+        }
+    }
+}
+
+/// `handgrad train`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub epochs: usize,
+
+    /// Learning rate η.
+    #[arg(long, default_value_t = 0.1, value_name = "ETA", allow_negative_numbers = true)]
+    pub lr: f64,
+
+    /// Images per mini-batch (tb). As in the lab, an epoch is ⌊N / tb⌋ batches: the last
+    /// partial batch is left out.
+    #[arg(long, default_value_t = 100, value_name = "TB")]
+    pub batch_size: usize,
+
+    /// Shuffle the training images at each epoch (the lab takes them in order).
+    #[arg(long)]
+    pub shuffle: bool,
+
+    /// Seed of the shuffle and of `--init normal`.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+
+    /// Where the gradients come from: the hand-derived formulas (eq. 4–5) or burn's autodiff.
+    #[arg(long, value_enum, default_value_t = GradSource::Manual)]
+    pub grad: GradSource,
+
+    /// Who applies them: the hand-written step (eq. 6–7) or burn's Sgd optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerKind::Manual)]
+    pub optimizer: OptimizerKind,
+
+    /// How the parameters start (the lab: zeros).
+    #[arg(long, value_enum, default_value_t = Init::Zeros)]
+    pub init: Init,
+
+    /// Use only the first N training images.
+    #[arg(long, value_name = "N")]
+    pub train_limit: Option<usize>,
+
+    /// Use only the first N test images.
+    #[arg(long, value_name = "N")]
+    pub test_limit: Option<usize>,
+
+    /// Folder for metrics.csv and summary.json.
+    #[arg(long, default_value = "artifacts", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The command-line name of an option value (`manual`, `fashion-mnist`, …).
+pub fn name_of<T: ValueEnum>(value: &T) -> String {
+    value
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,14 @@
+//! One file per subcommand.
+
+pub mod train;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(args) => train::run(&args),
+    }
+}

@@ -1,0 +1,236 @@
+//! Where the bytes come from: burn-dataset's MNIST download, Debian's Fashion-MNIST, or a
+//! folder of IDX files given with `--data-dir`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::idx::{self, CLASSES, PIXELS};
+use super::{Dataset, Split, Which};
+
+/// Where Debian's `dataset-fashion-mnist` package puts its files.
+pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// Which dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetKind {
+    /// Handwritten digits 0–9.
+    Mnist,
+    /// Zalando's clothing images, in MNIST's format.
+    FashionMnist,
+}
+
+impl DatasetKind {
+    /// The names of the 10 classes, by label.
+    pub fn class_names(self) -> [&'static str; CLASSES] {
+        match self {
+            DatasetKind::Mnist => ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            DatasetKind::FashionMnist => [
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ],
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "mnist",
+            DatasetKind::FashionMnist => "fashion-mnist",
+        }
+    }
+}
+
+/// The standard file names, without `.gz`.
+fn stems(which: Which) -> (&'static str, &'static str) {
+    match which {
+        Which::Train => ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        Which::Test => ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    }
+}
+
+/// A dataset and where to read it from.
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    /// MNIST or Fashion-MNIST (decides the class names and the default location).
+    pub kind: DatasetKind,
+    /// A folder holding the four IDX files; `None` for the default location.
+    pub dir: Option<PathBuf>,
+}
+
+impl DataSource {
+    /// The folder the files are read from, if they are read from a folder.
+    pub fn folder(&self) -> Option<PathBuf> {
+        match (&self.dir, self.kind) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, DatasetKind::FashionMnist) => Some(PathBuf::from(FASHION_MNIST_DIR)),
+            (None, DatasetKind::Mnist) => None,
+        }
+    }
+
+    /// A short description of the origin, for logs and summaries.
+    pub fn origin(&self) -> String {
+        match self.folder() {
+            Some(dir) => dir.display().to_string(),
+            None => "burn-dataset MnistDataset (burn's cache)".to_string(),
+        }
+    }
+
+    /// Loads both splits (the two are read in parallel).
+    pub fn load(&self) -> Result<Dataset> {
+        let (train, test) = if self.folder().is_some() {
+            std::thread::scope(|s| {
+                let train = s.spawn(|| self.split(Which::Train));
+                let test = self.split(Which::Test);
+                (join(train), test)
+            })
+        } else {
+            // burn-dataset's download is contained with a process-wide panic hook: one at a time.
+            (self.split(Which::Train), self.split(Which::Test))
+        };
+        Ok(Dataset {
+            kind: self.kind,
+            origin: self.origin(),
+            train: train?,
+            test: test?,
+        })
+    }
+
+    /// Loads one split.
+    pub fn split(&self, which: Which) -> Result<Split> {
+        match self.folder() {
+            Some(dir) => read_split(&dir, which),
+            None => mnist_download::split(which),
+        }
+    }
+}
+
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(anyhow!("a data-loading thread failed")))
+}
+
+/// Reads one split's two IDX files from a folder (`NAME.gz` or `NAME`).
+pub fn read_split(dir: &Path, which: Which) -> Result<Split> {
+    if !dir.is_dir() {
+        let hint = if dir == Path::new(FASHION_MNIST_DIR) {
+            " (install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir)"
+        } else {
+            ""
+        };
+        bail!("data folder {} does not exist{hint}", dir.display());
+    }
+    let (images_stem, labels_stem) = stems(which);
+    let images_path = find(dir, images_stem)?;
+    let labels_path = find(dir, labels_stem)?;
+    let images = idx::read_images(&images_path)?;
+    let labels = idx::read_labels(&labels_path)?;
+    if images.count != labels.len() {
+        bail!(
+            "{} holds {} images but {} holds {} labels",
+            images_path.display(),
+            images.count,
+            labels_path.display(),
+            labels.len()
+        );
+    }
+    Ok(Split::new(images.pixels, labels))
+}
+
+/// `dir/stem.gz`, else `dir/stem`.
+fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
+    let gz = dir.join(format!("{stem}.gz"));
+    if gz.exists() {
+        return Ok(gz);
+    }
+    let raw = dir.join(stem);
+    if raw.exists() {
+        return Ok(raw);
+    }
+    bail!("{}: no {stem}.gz or {stem} in this folder", dir.display())
+}
+
+/// MNIST through burn-dataset, which downloads it once into its cache.
+mod mnist_download {
+    use super::*;
+    use burn_dataset::Dataset as _;
+    use burn_dataset::vision::MnistDataset;
+
+    /// Loads a split through `MnistDataset` (downloading it if burn's cache lacks it).
+    ///
+    /// burn-dataset panics when the download fails (offline, say); the panic is contained
+    /// here and becomes one error that says how to get out.
+    pub fn split(which: Which) -> Result<Split> {
+        let dataset = quietly(|| match which {
+            Which::Train => MnistDataset::train(),
+            Which::Test => MnistDataset::test(),
+        })
+        .map_err(|reason| {
+            anyhow!(
+                "cannot get MNIST through burn-dataset ({reason}); connect to the internet once \
+                 (it is cached in {}), or pass --data-dir DIR with the four IDX files, or use \
+                 --dataset fashion-mnist",
+                cache_dir()
+            )
+        })?;
+        let mut pixels = Vec::with_capacity(dataset.len() * PIXELS);
+        let mut labels = Vec::with_capacity(dataset.len());
+        for i in 0..dataset.len() {
+            let item = dataset
+                .get(i)
+                .with_context(|| format!("MNIST item {i} of the {which:?} split"))?;
+            // burn-dataset hands out gray levels as f32 in 0..=255: back to u8, exactly.
+            pixels.extend(item.image.iter().flatten().map(|&v| v as u8));
+            labels.push(item.label);
+        }
+        if let Some(bad) = labels.iter().find(|&&l| l as usize >= CLASSES) {
+            bail!("MNIST from burn's cache has a label {bad}: remove {} and retry", cache_dir());
+        }
+        Ok(Split::new(pixels, labels))
+    }
+
+    fn cache_dir() -> String {
+        std::env::var("HOME")
+            .map(|home| format!("{home}/.cache/burn-dataset/mnist"))
+            .unwrap_or_else(|_| "burn's cache folder".to_string())
+    }
+
+    /// Runs `f`, turning a panic into an error carrying the panic's first line, without
+    /// printing the panic.
+    fn quietly<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        std::panic::set_hook(previous);
+        result.map_err(|payload| {
+            let text = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown failure");
+            summarize(text)
+        })
+    }
+
+    /// The useful part of a reqwest panic message ("dns error", "connection refused", …).
+    fn summarize(text: &str) -> String {
+        let first = text.lines().next().unwrap_or(text);
+        if first.contains("dns error") {
+            "download failed: cannot resolve the server's name, offline?".to_string()
+        } else if first.contains("Connect") || first.contains("timed out") {
+            "download failed: cannot connect to the server".to_string()
+        } else {
+            first.chars().take(160).collect()
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Files written so that a crash or a kill never leaves half of one behind: each is written
+//! to a temporary file in the same folder, flushed, then renamed over the target.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file path", path.display()))?;
+    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
+}
+
+/// Creates a folder (and its parents) for output, with a clear error when it cannot.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output folder {}", dir.display()))?;
+    // Creating a folder that exists succeeds even when it is read-only: probe it.
+    let probe = dir.join(format!(".handgrad-probe-{}", std::process::id()));
+    fs::File::create(&probe)
+        .with_context(|| format!("cannot write in the output folder {}", dir.display()))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! Using a model: class predictions and accuracy over a whole split, computed in chunks so
+//! that no device has to hold the whole set at once.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::batch::scaled;
+use crate::data::{CLASSES, PIXELS, Split};
+use crate::model::Classifier;
+
+/// Rows per evaluation chunk: 10 000 images are 31 MB of f32, well under a GPU buffer limit.
+pub const EVAL_CHUNK: usize = 10_000;
+
+/// What a model gets right on a split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    /// Images whose predicted class is their label.
+    pub correct: usize,
+    /// Images in the split.
+    pub total: usize,
+    /// The predicted class of every image.
+    pub predictions: Vec<u8>,
+}
+
+impl Evaluation {
+    /// Accuracy in percent, as the lab prints it.
+    pub fn accuracy(&self) -> f64 {
+        100.0 * self.correct as f64 / self.total.max(1) as f64
+    }
+}
+
+/// Images `start..end` of a split as an `X` tensor (pixels / 255).
+pub fn images(split: &Split, start: usize, end: usize, device: &Device) -> Tensor<2> {
+    let mut x = Vec::with_capacity((end - start) * PIXELS);
+    scaled(&split.pixels[start * PIXELS..end * PIXELS], &mut x);
+    Tensor::from_data(TensorData::new(x, [end - start, PIXELS]), device)
+}
+
+/// The predicted class (argmax of the scores) of every image of a split.
+pub fn predict<M: Classifier>(model: &M, split: &Split, device: &Device) -> Vec<u8> {
+    let mut predictions = Vec::with_capacity(split.len());
+    for start in (0..split.len()).step_by(EVAL_CHUNK) {
+        let end = (start + EVAL_CHUNK).min(split.len());
+        let classes = model.logits(images(split, start, end, device)).argmax(1);
+        predictions.extend(classes.into_data().iter::<i64>().map(|c| c as u8));
+    }
+    predictions
+}
+
+/// Accuracy of a model on a split.
+pub fn evaluate<M: Classifier>(model: &M, split: &Split, device: &Device) -> Evaluation {
+    let predictions = predict(model, split, device);
+    let correct = predictions
+        .iter()
+        .zip(&split.labels)
+        .filter(|(p, l)| p == l)
+        .count();
+    Evaluation {
+        correct,
+        total: split.len(),
+        predictions,
+    }
+}
+
+/// The confusion matrix: `m[true][predicted]` counts.
+pub fn confusion(labels: &[u8], predictions: &[u8]) -> [[usize; CLASSES]; CLASSES] {
+    let mut m = [[0usize; CLASSES]; CLASSES];
+    for (&l, &p) in labels.iter().zip(predictions) {
+        m[l as usize][p as usize] += 1;
+    }
+    m
+}
