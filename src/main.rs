@@ -8,8 +8,14 @@ use clap::error::ErrorKind;
 use handgrad::cli::Cli;
 
 fn main() -> ExitCode {
-    // A panic is a bug: one line for users, the full report with RUST_BACKTRACE set.
-    if std::env::var_os("RUST_BACKTRACE").is_none() {
+    // Like other Unix tools, end quietly when the reader of our output goes away (`| head`).
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of a signal, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    // A panic is a bug: one line for users, the full report with HANDGRAD_BACKTRACE set.
+    if std::env::var_os("HANDGRAD_BACKTRACE").is_none() {
         set_one_line_panic_hook();
     }
     let cli = match Cli::try_parse() {
@@ -39,7 +45,7 @@ fn set_one_line_panic_hook() {
             .map(|l| format!(" ({}:{})", l.file(), l.line()))
             .unwrap_or_default();
         eprintln!(
-            "error: internal error, please report it (RUST_BACKTRACE=1 shows more): {first}{place}"
+            "error: internal error, please report it (HANDGRAD_BACKTRACE=1 shows more): {first}{place}"
         );
     }));
 }
