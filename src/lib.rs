@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod data;

@@ -199,10 +199,11 @@ mod mnist_download {
         Ok(Split::new(pixels, labels))
     }
 
+    /// Where burn-dataset keeps MNIST (it uses the same `dirs::cache_dir()`).
     fn cache_dir() -> String {
-        std::env::var("HOME")
-            .map(|home| format!("{home}/.cache/burn-dataset/mnist"))
-            .unwrap_or_else(|_| "burn's cache folder".to_string())
+        dirs::cache_dir()
+            .map(|dir| dir.join("burn-dataset").join("mnist").display().to_string())
+            .unwrap_or_else(|| "burn's cache folder".to_string())
     }
 
     /// Runs `f`, turning a panic into an error carrying the panic's first line, without

@@ -1,0 +1,195 @@
+//! The binary: a real `train` on a small IDX folder, and one clear line on stderr with a
+//! non-zero exit for each kind of bad input.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{synthetic_dataset, temp_dir, write_idx_dir};
+
+fn handgrad(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(args)
+        .env_remove("HANDGRAD_DATA_DIR")
+        .output()
+        .expect("the binary runs")
+}
+
+/// The run failed with exactly one `error:` line on stderr, which contains `needle`.
+fn assert_one_line_error(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "exit status {:?}, stderr {stderr}", out.status);
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains(needle), "{needle:?} not in {stderr:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+fn small_idx_dir(name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    write_idx_dir(&dir.join("data"), &synthetic_dataset(1_000, 300, 5), true);
+    dir
+}
+
+#[test]
+fn train_on_a_small_idx_folder_writes_metrics_and_summary() {
+    let dir = small_idx_dir("cli-train");
+    let out_dir = dir.join("out");
+    let data = dir.join("data");
+    let out = handgrad(&[
+        "train",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--epochs",
+        "3",
+        "--batch-size",
+        "64",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    // 1000 / 64 = 15 batches, 40 images left out.
+    assert!(stdout.contains("15 batches/epoch"), "{stdout}");
+    assert!(stdout.contains("the last 40 images are left out"), "{stdout}");
+    let epoch_lines: Vec<_> = stdout.lines().filter(|l| l.starts_with("epoch ")).collect();
+    assert_eq!(epoch_lines.len(), 3, "{stdout}");
+    assert!(epoch_lines[2].starts_with("epoch 3/3"), "{}", epoch_lines[2]);
+
+    let csv = std::fs::read_to_string(out_dir.join("metrics.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 3);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], (i + 1).to_string());
+        assert_eq!(row[5], "1000");
+        assert_eq!(row[7], "300");
+        // The printed accuracy is the count over the total.
+        let correct: f64 = row[6].parse().unwrap();
+        let acc: f64 = row[3].parse().unwrap();
+        assert!((acc - 100.0 * correct / 300.0).abs() < 1e-3);
+        assert!(epoch_lines[i].contains(&format!("({}/300)", row[6])), "{}", epoch_lines[i]);
+    }
+    // The synthetic classes are learnable: the loop did learn.
+    let last_test: f64 = rows[2][3].parse().unwrap();
+    assert!(last_test > 80.0, "{csv}");
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["config"]["grad"], "manual");
+    assert_eq!(summary["config"]["batch_size"], 64);
+    assert_eq!(summary["train_images"], 1000);
+    assert_eq!(summary["dropped_per_epoch"], 40);
+    assert_eq!(summary["last_epoch"]["test_correct"].as_u64().unwrap().to_string(), rows[2][6]);
+    let backend = summary["backend"].as_str().unwrap();
+    assert!(["ndarray", "flex", "wgpu"].contains(&backend));
+}
+
+#[test]
+fn a_missing_data_folder_is_one_line() {
+    let out = handgrad(&["train", "--data-dir", "/nonexistent/handgrad-data"]);
+    assert_one_line_error(&out, "/nonexistent/handgrad-data does not exist");
+}
+
+#[test]
+fn a_corrupt_data_folder_is_one_line_naming_the_file() {
+    let dir = small_idx_dir("cli-corrupt");
+    let data = dir.join("data");
+    std::fs::write(data.join("train-images-idx3-ubyte.gz"), b"not gzip at all").unwrap();
+    let out = handgrad(&["train", "--data-dir", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert_one_line_error(&out, "train-images-idx3-ubyte.gz: not a gzip file");
+
+    std::fs::remove_file(data.join("train-images-idx3-ubyte.gz")).unwrap();
+    let out = handgrad(&["train", "--data-dir", data.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert_one_line_error(&out, "no train-images-idx3-ubyte.gz or train-images-idx3-ubyte");
+}
+
+#[test]
+fn an_unknown_or_missing_device_is_one_line() {
+    let out = handgrad(&["train", "--device", "tpu"]);
+    assert_one_line_error(&out, "unknown device 'tpu': choose one of ndarray, flex, wgpu");
+    for backend in ["ndarray", "flex", "wgpu"] {
+        if !handgrad::backend::Backend::parse(backend).is_ok() {
+            let out = handgrad(&["train", "--device", backend]);
+            assert_one_line_error(&out, &format!("--features {backend}"));
+        }
+    }
+}
+
+#[test]
+fn bad_flag_values_are_one_line() {
+    for (args, needle) in [
+        (&["train", "--epochs", "0"][..], "--epochs must be at least 1"),
+        (&["train", "--lr", "0"][..], "--lr must be a positive finite number"),
+        (&["train", "--lr", "-0.5"][..], "--lr must be a positive finite number"),
+        (&["train", "--lr", "inf"][..], "--lr must be a positive finite number"),
+        (&["train", "--batch-size", "0"][..], "--batch-size must be at least 1"),
+        (&["train", "--epochs", "many"][..], "invalid value 'many' for '--epochs"),
+        (&["train", "--grad", "guess"][..], "invalid value 'guess' for '--grad"),
+        (&["train", "--no-such-flag"][..], "unexpected argument '--no-such-flag'"),
+    ] {
+        assert_one_line_error(&handgrad(args), needle);
+    }
+}
+
+#[test]
+fn a_batch_larger_than_the_training_set_is_one_line() {
+    let dir = small_idx_dir("cli-batch");
+    let data = dir.join("data");
+    let out = handgrad(&[
+        "train", "--data-dir", data.to_str().unwrap(), "--batch-size", "1001", "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&out, "--batch-size 1001 is larger than the training set (1000 images)");
+}
+
+#[test]
+fn an_unwritable_output_folder_is_one_line() {
+    let dir = small_idx_dir("cli-unwritable");
+    let blocker = dir.join("a-file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out_dir = blocker.join("out");
+    let out = handgrad(&[
+        "train",
+        "--data-dir",
+        dir.join("data").to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&out, "cannot create the output folder");
+    assert!(!out_dir.exists());
+}
+
+#[test]
+fn mnist_offline_is_one_line_saying_how_to_get_out() {
+    let home = temp_dir("cli-offline-home");
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--dataset", "mnist", "--out", home.join("out").to_str().unwrap()])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        // Whatever the network, the download cannot get through this proxy.
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("https_proxy", "http://127.0.0.1:9")
+        .env_remove("HANDGRAD_DATA_DIR")
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, "pass --data-dir DIR");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot get MNIST through burn-dataset"), "{stderr}");
+    // No half-downloaded file is left in the cache.
+    let cached = home.join("cache/burn-dataset/mnist/train/train-images-idx3-ubyte");
+    assert!(!cached.exists());
+}
+
+#[test]
+fn the_data_dir_can_come_from_the_environment() {
+    let dir = small_idx_dir("cli-env");
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--epochs", "1", "--out", dir.join("out").to_str().unwrap()])
+        .env("HANDGRAD_DATA_DIR", dir.join("data"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(Path::new(&dir.join("out/metrics.csv")).exists());
+}

@@ -1,0 +1,114 @@
+//! The three ways to train — manual gradients, autodiff gradients, burn's optimizer — walk
+//! the same trajectory; and the loop's other promises (shuffle, divergence).
+
+mod common;
+
+use common::{max_abs_diff, synthetic_dataset, values};
+use handgrad::backend::Backend;
+use handgrad::data::Dataset;
+use handgrad::gradients::GradSource;
+use handgrad::model::{Init, LogisticRegression};
+use handgrad::sgd::OptimizerKind;
+use handgrad::shuffle::epoch_order;
+use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+
+fn run(data: &Dataset, config: TrainConfig) -> (Vec<EpochMetrics>, Vec<f64>, Vec<f64>) {
+    let device = Backend::default_backend().unwrap().device();
+    let model = LogisticRegression::new(Init::Zeros, &device);
+    let mut trainer = Trainer::new(model, config.clone(), data, device).unwrap();
+    let metrics: Vec<_> = (0..config.epochs)
+        .map(|_| trainer.epoch(&mut Quiet).unwrap())
+        .collect();
+    let model = trainer.into_model();
+    (metrics, values(model.w()), values(model.b()))
+}
+
+fn config(grad: GradSource, optimizer: OptimizerKind) -> TrainConfig {
+    TrainConfig {
+        epochs: 3,
+        lr: 0.1,
+        batch_size: 50,
+        shuffle_seed: None,
+        grad,
+        optimizer,
+    }
+}
+
+#[test]
+fn manual_autodiff_and_burn_optimizer_agree() {
+    let data = synthetic_dataset(2_000, 500, 42);
+    let (reference, w0, b0) = run(&data, config(GradSource::Manual, OptimizerKind::Manual));
+    // The run learned something: agreement is not that of untrained models.
+    let last = reference.last().unwrap();
+    assert!(last.test_accuracy() > 80.0, "test accuracy {}", last.test_accuracy());
+    assert!(w0.iter().any(|w| w.abs() > 1e-3));
+
+    for (grad, optimizer) in [
+        (GradSource::Autodiff, OptimizerKind::Manual),
+        (GradSource::Manual, OptimizerKind::Burn),
+        (GradSource::Autodiff, OptimizerKind::Burn),
+    ] {
+        let (metrics, w, b) = run(&data, config(grad, optimizer));
+        for (m, r) in metrics.iter().zip(&reference) {
+            let what = format!("{grad:?}/{optimizer:?} epoch {}", m.epoch);
+            assert!((m.train_accuracy() - r.train_accuracy()).abs() <= 0.02, "{what}: train");
+            assert!((m.test_accuracy() - r.test_accuracy()).abs() <= 0.02, "{what}: test");
+            assert!((m.loss - r.loss).abs() <= 1e-4, "{what}: loss {} vs {}", m.loss, r.loss);
+        }
+        let (dw, db) = (max_abs_diff(&w, &w0), max_abs_diff(&b, &b0));
+        assert!(dw <= 1e-4 && db <= 1e-4, "{grad:?}/{optimizer:?}: ΔW {dw:e}, Δb {db:e}");
+    }
+}
+
+#[test]
+fn the_last_partial_batch_is_left_out_as_in_the_lab() {
+    let config = TrainConfig {
+        batch_size: 100,
+        ..TrainConfig::lab()
+    };
+    assert_eq!(config.batches(60_000), 600);
+    assert_eq!(config.batches(1_037), 10);
+}
+
+#[test]
+fn a_shuffle_is_a_seeded_permutation_that_changes_each_epoch() {
+    assert_eq!(epoch_order(10, 0, None), None);
+    let a = epoch_order(1000, 0, Some(7)).unwrap();
+    let mut sorted = a.clone();
+    sorted.sort();
+    assert_eq!(sorted, (0..1000).collect::<Vec<_>>());
+    assert_eq!(epoch_order(1000, 0, Some(7)).unwrap(), a);
+    assert_ne!(epoch_order(1000, 1, Some(7)).unwrap(), a);
+    assert_ne!(epoch_order(1000, 0, Some(8)).unwrap(), a);
+    assert_ne!(a, (0..1000).collect::<Vec<_>>());
+}
+
+#[test]
+fn shuffled_training_is_reproducible_and_differs_from_in_order() {
+    let data = synthetic_dataset(600, 100, 3);
+    let shuffled = |seed| TrainConfig {
+        shuffle_seed: Some(seed),
+        ..config(GradSource::Manual, OptimizerKind::Manual)
+    };
+    let (_, w1, _) = run(&data, shuffled(1));
+    let (_, w1_again, _) = run(&data, shuffled(1));
+    let (_, w_in_order, _) = run(&data, config(GradSource::Manual, OptimizerKind::Manual));
+    assert_eq!(w1, w1_again);
+    assert!(max_abs_diff(&w1, &w_in_order) > 1e-4);
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let ok = TrainConfig::lab();
+    for (bad, needle) in [
+        (TrainConfig { epochs: 0, ..ok.clone() }, "--epochs"),
+        (TrainConfig { lr: 0.0, ..ok.clone() }, "--lr"),
+        (TrainConfig { lr: f64::NAN, ..ok.clone() }, "--lr"),
+        (TrainConfig { batch_size: 0, ..ok.clone() }, "--batch-size"),
+        (TrainConfig { batch_size: 60_001, ..ok.clone() }, "larger than the training set"),
+    ] {
+        let err = bad.validate(60_000).unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+    ok.validate(60_000).unwrap();
+}
