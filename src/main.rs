@@ -14,6 +14,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(feature = "wgpu")]
+    quiet_headless_vulkan();
     // A panic is a bug: one line for users, the full report with HANDGRAD_BACKTRACE set.
     if std::env::var_os("HANDGRAD_BACKTRACE").is_none() {
         set_one_line_panic_hook();
@@ -28,6 +30,18 @@ fn main() -> ExitCode {
             eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// On a machine without a display session, libwayland prints "error: XDG_RUNTIME_DIR is
+/// invalid or not set" to stderr when wgpu's Vulkan instance probes for Wayland surfaces.
+/// handgrad opens no window; giving the probe a folder to look in (where it finds no
+/// compositor) keeps that line from looking like one of ours.
+#[cfg(feature = "wgpu")]
+fn quiet_headless_vulkan() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: at the start of main, before any other thread exists.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
     }
 }
 
