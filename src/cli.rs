@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::Backend;
+use crate::check::bugs::Bug;
 use crate::data::{DataSource, DatasetKind};
 use crate::gradients::GradSource;
 use crate::model::Init;
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Train the logistic regression by mini-batch SGD (exercise 1 of the lab).
     Train(TrainArgs),
+    /// Check the analytic gradients against autodiff and finite differences on a real batch.
+    Gradcheck(GradcheckArgs),
 }
 
 /// Where the data comes from.
@@ -134,4 +137,56 @@ pub fn name_of<T: ValueEnum>(value: &T) -> String {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_default()
+}
+
+/// `handgrad gradcheck`.
+#[derive(Debug, Clone, Args)]
+pub struct GradcheckArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+
+    /// Images in the checked batch: the first ones of the training set.
+    #[arg(long, default_value_t = 100, value_name = "TB")]
+    pub batch_size: usize,
+
+    /// Weight entries checked by finite differences (all bias entries are).
+    #[arg(long, default_value_t = 200, value_name = "N")]
+    pub samples: usize,
+
+    /// Finite-difference step ε (five-point central differences, in f64).
+    #[arg(long, default_value_t = 1e-3, value_name = "EPS")]
+    pub eps: f64,
+
+    /// Seed of the random point and of the sampled entries.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub seed: u64,
+
+    /// SGD steps (η = --lr, batches in order) from the start before the third point.
+    #[arg(long, default_value_t = 100, value_name = "K")]
+    pub steps: usize,
+
+    /// Learning rate of those steps.
+    #[arg(long, default_value_t = 0.1, value_name = "ETA")]
+    pub lr: f64,
+
+    /// Tolerance on max |analytic − autodiff| (both in f32).
+    #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
+    pub tol: f64,
+
+    /// Tolerance on the max relative error of analytic against finite differences.
+    #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
+    pub fd_tol: f64,
+
+    /// Inject a classic mistake into the analytic gradient, to see the check catch it.
+    #[arg(long, value_enum, value_name = "BUG")]
+    pub inject_bug: Option<Bug>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

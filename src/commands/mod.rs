@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod gradcheck;
 pub mod train;
 
 use anyhow::Result;
@@ -10,5 +11,6 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train(args) => train::run(&args),
+        Command::Gradcheck(args) => gradcheck::run(&args),
     }
 }
