@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::Backend;
 use crate::check::bugs::Bug;
-use crate::data::{DataSource, DatasetKind};
+use crate::data::{DataSource, DatasetKind, Which};
 use crate::gradients::GradSource;
 use crate::model::Init;
 use crate::sgd::OptimizerKind;
@@ -29,6 +29,10 @@ pub enum Command {
     Train(TrainArgs),
     /// Check the analytic gradients against autodiff and finite differences on a real batch.
     Gradcheck(GradcheckArgs),
+    /// Exercise 0: the first training images in a 10 × 20 grid (a PNG), or as characters.
+    Show(ShowArgs),
+    /// Redraw the pictures of a saved run (curves, weights, confusion matrix, mistakes).
+    Plot(PlotArgs),
 }
 
 /// Where the data comes from.
@@ -126,9 +130,14 @@ pub struct TrainArgs {
     #[arg(long, value_name = "N")]
     pub test_limit: Option<usize>,
 
-    /// Folder for metrics.csv and summary.json.
+    /// Folder for the run's files: metrics.csv, summary.json, model.bpk and model.json, and
+    /// the pictures (curves, weights, confusion, errors .png).
     #[arg(long, default_value = "artifacts", value_name = "DIR")]
     pub out: PathBuf,
+
+    /// Do not draw the pictures (the model and metrics are still written).
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// The command-line name of an option value (`manual`, `fashion-mnist`, …).
@@ -189,4 +198,48 @@ pub struct GradcheckArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `handgrad show`.
+#[derive(Debug, Clone, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+
+    /// Which split to show.
+    #[arg(long, value_enum, default_value_t = Which::Train)]
+    pub split: Which,
+
+    /// How many images, from the first (20 per row) [default: 200, or 4 with --ascii].
+    #[arg(long, value_name = "N")]
+    pub count: Option<usize>,
+
+    /// The PNG file to write.
+    #[arg(long, default_value = "artifacts/exo0.png", value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Print the images as characters on the terminal instead of writing a picture.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// `handgrad plot`.
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    /// The run folder (what `train --out` wrote): metrics.csv, model.bpk, model.json.
+    #[arg(long, default_value = "artifacts", value_name = "DIR")]
+    pub run: PathBuf,
+
+    /// Where to write the pictures [default: the run folder].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Read the test set from this folder instead of the one the run used.
+    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
 }

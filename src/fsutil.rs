@@ -41,3 +41,11 @@ pub fn ensure_dir(dir: &Path) -> Result<()> {
     let _ = fs::remove_file(&probe);
     Ok(())
 }
+
+/// Makes sure the folder a file will be written into exists and is writable.
+pub fn ensure_parent(file: &Path) -> Result<()> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => ensure_dir(dir),
+        _ => ensure_dir(Path::new(".")),
+    }
+}

@@ -54,6 +54,41 @@ pub fn metrics_csv(epochs: &[EpochMetrics]) -> String {
     out
 }
 
+/// Reads back a `metrics.csv` written by [`metrics_csv`].
+pub fn read_metrics_csv(path: &Path) -> Result<Vec<EpochMetrics>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let mut lines = text.lines();
+    if lines.next() != Some(CSV_HEADER) {
+        anyhow::bail!("{}: not a handgrad metrics file (unexpected header)", path.display());
+    }
+    lines
+        .enumerate()
+        .map(|(i, line)| {
+            parse_row(line).ok_or_else(|| {
+                anyhow::anyhow!("{}: line {} is not a metrics row: {line:?}", path.display(), i + 2)
+            })
+        })
+        .collect()
+}
+
+fn parse_row(line: &str) -> Option<EpochMetrics> {
+    let f: Vec<&str> = line.split(',').collect();
+    if f.len() != 10 {
+        return None;
+    }
+    Some(EpochMetrics {
+        epoch: f[0].parse().ok()?,
+        loss: f[1].parse().ok()?,
+        train_correct: f[4].parse().ok()?,
+        train_total: f[5].parse().ok()?,
+        test_correct: f[6].parse().ok()?,
+        test_total: f[7].parse().ok()?,
+        train_seconds: f[8].parse().ok()?,
+        eval_seconds: f[9].parse().ok()?,
+    })
+}
+
 /// The run's summary, written as `summary.json`.
 #[derive(Debug, Serialize)]
 pub struct Summary<'a> {

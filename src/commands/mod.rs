@@ -1,6 +1,8 @@
 //! One file per subcommand.
 
 pub mod gradcheck;
+pub mod plot;
+pub mod show;
 pub mod train;
 
 use anyhow::Result;
@@ -12,5 +14,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train(args) => train::run(&args),
         Command::Gradcheck(args) => gradcheck::run(&args),
+        Command::Show(args) => show::run(&args),
+        Command::Plot(args) => plot::run(&args),
     }
 }

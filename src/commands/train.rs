@@ -8,6 +8,8 @@ use crate::cli::{TrainArgs, name_of};
 use crate::data::Dataset;
 use crate::fsutil::ensure_dir;
 use crate::model::LogisticRegression;
+use crate::persist::{ModelMeta, save_model};
+use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_run_files};
 use crate::training::{TrainConfig, Trainer};
 
@@ -91,11 +93,38 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         epochs: &epochs,
     };
     write_run_files(&args.out, &summary)?;
-    println!(
-        "wrote {} and {}",
-        args.out.join("metrics.csv").display(),
-        args.out.join("summary.json").display()
-    );
+    let model = trainer.into_model();
+    let meta = ModelMeta {
+        model: "logreg".to_string(),
+        dataset: data.kind,
+        data_dir: args.data.data_dir.clone(),
+        config: config.clone(),
+        init: args.init,
+        seed: args.seed,
+        epochs_done: epochs.len(),
+        backend,
+        test_accuracy: epochs.last().map(|m| m.test_accuracy()),
+    };
+    let mut written = vec![
+        args.out.join("metrics.csv"),
+        args.out.join("summary.json"),
+        save_model(&args.out, &model, &meta)?,
+        args.out.join("model.json"),
+    ];
+    if !args.no_plots {
+        let device = backend.device();
+        written.push(write_curves(&args.out, &epochs, data.kind.name())?);
+        written.push(write_weights(&args.out, &model, &data.class_names())?);
+        let (table, paths) = write_test_pictures(&args.out, &model, &data, &device)?;
+        written.extend(paths);
+        println!("\nconfusion matrix on the test set (rows: true class, columns: predicted)");
+        print!("{table}");
+    }
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+        .collect();
+    println!("wrote {} in {}", names.join(", "), args.out.display());
     Ok(())
 }
 

@@ -1,0 +1,37 @@
+//! `handgrad plot --run DIR`: the pictures of a saved run, drawn again.
+
+use anyhow::Result;
+
+use crate::cli::PlotArgs;
+use crate::data::DataSource;
+use crate::fsutil::ensure_dir;
+use crate::persist::load_model;
+use crate::pictures::{write_curves, write_test_pictures, write_weights};
+use crate::report::read_metrics_csv;
+
+/// Redraws curves.png (from metrics.csv), weights.png (from the model) and confusion.png and
+/// errors.png (from the model on the test set).
+pub fn run(args: &PlotArgs) -> Result<()> {
+    let out = args.out.clone().unwrap_or_else(|| args.run.clone());
+    ensure_dir(&out)?;
+    let backend = args.device.backend()?;
+    let device = backend.device();
+    let epochs = read_metrics_csv(&args.run.join("metrics.csv"))?;
+    let (model, meta, _) = load_model(&args.run, &device)?;
+    let source = DataSource {
+        kind: meta.dataset,
+        dir: args.data_dir.clone().or(meta.data_dir.clone()),
+    };
+    let data = source.load()?;
+    let mut written = vec![
+        write_curves(&out, &epochs, meta.dataset.name())?,
+        write_weights(&out, &model, &data.class_names())?,
+    ];
+    let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;
+    written.extend(paths);
+    print!("{table}");
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Models that outlive the process: the parameters in burn's record format (burnpack), and
+//! the settings that made them in a small JSON file next to them. Both are written
+//! atomically.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::data::DatasetKind;
+use crate::fsutil::write_atomic;
+use crate::model::{Init, LogisticRegression};
+use crate::training::TrainConfig;
+
+/// The parameters' file name in a run folder.
+pub const MODEL_FILE: &str = "model.bpk";
+
+/// What a saved model is and how it was trained.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ModelMeta {
+    /// Which architecture: `logreg`.
+    pub model: String,
+    /// The dataset it was trained on.
+    pub dataset: DatasetKind,
+    /// The folder the data came from, if not the default one.
+    pub data_dir: Option<PathBuf>,
+    /// The training settings (grad source, optimizer, lr, batch size, epochs, shuffle seed).
+    pub config: TrainConfig,
+    /// How the parameters started.
+    pub init: Init,
+    /// The seed of the run.
+    pub seed: u64,
+    /// Epochs trained.
+    pub epochs_done: usize,
+    /// The backend that trained it.
+    pub backend: Backend,
+    /// Test accuracy after the last epoch, in percent.
+    pub test_accuracy: Option<f64>,
+}
+
+/// The JSON file that goes with a model file (`model.bpk` → `model.json`).
+pub fn meta_path(model_path: &Path) -> PathBuf {
+    model_path.with_extension("json")
+}
+
+/// Encodes a module's parameters in burn's record format.
+pub fn encode<M: Module>(model: &M) -> Result<Vec<u8>> {
+    let bytes = model
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| anyhow!("cannot encode the model: {e:?}"))?;
+    Ok(bytes.to_vec())
+}
+
+/// Loads parameters encoded by [`encode`] into a module of the same architecture.
+pub fn decode<M: Module>(template: M, bytes: Vec<u8>, what: &Path) -> Result<M> {
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+        anyhow!("{}: not a handgrad model file, or a damaged one ({})", what.display(), brief(&e))
+    })?;
+    template.try_load_record(record).map_err(|e| {
+        anyhow!(
+            "{}: does not fit this model's architecture ({})",
+            what.display(),
+            brief(&e)
+        )
+    })
+}
+
+fn brief(e: &dyn std::fmt::Debug) -> String {
+    let text = format!("{e:?}");
+    let first = text.lines().next().unwrap_or("").to_string();
+    first.chars().take(200).collect()
+}
+
+/// Saves a model and its settings (`model.bpk` and `model.json` in `dir`).
+pub fn save_model(dir: &Path, model: &LogisticRegression, meta: &ModelMeta) -> Result<PathBuf> {
+    let path = dir.join(MODEL_FILE);
+    write_atomic(&path, &encode(model)?)?;
+    let mut json = serde_json::to_string_pretty(meta)?;
+    json.push('\n');
+    write_atomic(&meta_path(&path), json.as_bytes())?;
+    Ok(path)
+}
+
+/// Loads a saved model: `path` is the model file or the folder holding `model.bpk`.
+pub fn load_model(path: &Path, device: &Device) -> Result<(LogisticRegression, ModelMeta, PathBuf)> {
+    let file = if path.is_dir() { path.join(MODEL_FILE) } else { path.to_path_buf() };
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("{}: no such model file (train writes one with --out DIR)", file.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    let meta_file = meta_path(&file);
+    let meta: ModelMeta = match std::fs::read_to_string(&meta_file) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| anyhow!("{}: not a handgrad model description ({e})", meta_file.display()))?,
+        Err(_) => bail!(
+            "{}: missing (it describes {} and is written next to it)",
+            meta_file.display(),
+            file.display()
+        ),
+    };
+    if meta.model != "logreg" {
+        bail!("{}: a '{}' model, which this command cannot load", file.display(), meta.model);
+    }
+    let model = decode(LogisticRegression::new(Init::Zeros, device), bytes, &file)?;
+    Ok((model, meta, file))
+}
