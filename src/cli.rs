@@ -33,6 +33,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Redraw the pictures of a saved run (curves, weights, confusion matrix, mistakes).
     Plot(PlotArgs),
+    /// Test accuracy and confusion matrix of a saved model.
+    Eval(EvalArgs),
+    /// Classify image files (PNG, JPEG; any size) with a saved model.
+    Predict(PredictArgs),
 }
 
 /// Where the data comes from.
@@ -138,6 +142,20 @@ pub struct TrainArgs {
     /// Do not draw the pictures (the model and metrics are still written).
     #[arg(long)]
     pub no_plots: bool,
+
+    /// Write a checkpoint every K epochs (and after the last one).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub checkpoint_every: usize,
+
+    /// Continue the run in DIR from its last checkpoint, with its saved settings (only
+    /// --epochs, to train longer, --device, --data-dir, --no-plots and --checkpoint-every
+    /// may be given with it).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+
+    /// The options given explicitly on the command line (filled in after parsing).
+    #[arg(skip)]
+    pub explicit: Vec<String>,
 }
 
 /// The command-line name of an option value (`manual`, `fashion-mnist`, …).
@@ -238,6 +256,47 @@ pub struct PlotArgs {
     /// Read the test set from this folder instead of the one the run used.
     #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// `handgrad eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// The model file (model.bpk, with its model.json next to it) or the run folder.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+
+    /// Read the test set from this folder instead of the one the model was trained with.
+    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// `handgrad predict`.
+#[derive(Debug, Clone, Args)]
+pub struct PredictArgs {
+    /// The model file (model.bpk, with its model.json next to it) or the run folder.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+
+    /// Image files. Each is turned into 28×28 gray levels like MNIST's; MNIST digits are white
+    /// on black, so give --invert for dark ink on a light background.
+    #[arg(value_name = "IMAGE", required = true)]
+    pub images: Vec<PathBuf>,
+
+    /// Invert the gray levels (for dark drawings on a light background).
+    #[arg(long)]
+    pub invert: bool,
+
+    /// Print the predictions as JSON.
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     #[allow(missing_docs)]

@@ -9,6 +9,7 @@
 
 pub mod backend;
 pub mod check;
+pub mod checkpoint;
 pub mod cli;
 pub mod commands;
 pub mod data;

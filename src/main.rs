@@ -3,9 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
 use clap::error::ErrorKind;
-use handgrad::cli::Cli;
+use clap::{CommandFactory, FromArgMatches};
+use handgrad::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of our output goes away (`| head`).
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
     if std::env::var_os("HANDGRAD_BACKTRACE").is_none() {
         set_one_line_panic_hook();
     }
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -62,6 +63,26 @@ fn set_one_line_panic_hook() {
             "error: internal error, please report it (HANDGRAD_BACKTRACE=1 shows more): {first}{place}"
         );
     }));
+}
+
+/// Parses the command line, noting which `train` options were given explicitly (a resumed
+/// run refuses to change its saved settings).
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let (Command::Train(args), Some(("train", sub))) = (&mut cli.command, matches.subcommand()) {
+        args.explicit = sub
+            .ids()
+            .filter(|id| {
+                matches!(
+                    sub.value_source(id.as_str()),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                )
+            })
+            .map(|id| id.as_str().to_string())
+            .collect();
+    }
+    Ok(cli)
 }
 
 /// clap's errors span several lines (usage, tips): keep the one that says what is wrong.

@@ -32,6 +32,12 @@ pub struct ModelMeta {
     pub config: TrainConfig,
     /// How the parameters started.
     pub init: Init,
+    /// `--train-limit`, if any.
+    #[serde(default)]
+    pub train_limit: Option<usize>,
+    /// `--test-limit`, if any.
+    #[serde(default)]
+    pub test_limit: Option<usize>,
     /// The seed of the run.
     pub seed: u64,
     /// Epochs trained.
@@ -40,6 +46,20 @@ pub struct ModelMeta {
     pub backend: Backend,
     /// Test accuracy after the last epoch, in percent.
     pub test_accuracy: Option<f64>,
+    /// FNV-1a hash of the parameter file, to catch a file that does not belong with this one
+    /// (or was damaged); filled in when saving.
+    #[serde(default)]
+    pub parameters_fnv1a: String,
+}
+
+/// FNV-1a (64-bit) of some bytes, in hex: a cheap fingerprint, not a cryptographic one.
+pub fn fnv1a(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= b as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// The JSON file that goes with a model file (`model.bpk` → `model.json`).
@@ -77,14 +97,26 @@ fn brief(e: &dyn std::fmt::Debug) -> String {
     first.chars().take(200).collect()
 }
 
-/// Saves a model and its settings (`model.bpk` and `model.json` in `dir`).
-pub fn save_model(dir: &Path, model: &LogisticRegression, meta: &ModelMeta) -> Result<PathBuf> {
-    let path = dir.join(MODEL_FILE);
-    write_atomic(&path, &encode(model)?)?;
-    let mut json = serde_json::to_string_pretty(meta)?;
+/// Saves a model and its settings as `dir/name` and the JSON file next to it. The
+/// parameters are written first and the JSON, which carries their fingerprint, last: the
+/// JSON's atomic rename is what commits the pair.
+pub fn save_model_as(dir: &Path, name: &str, model: &LogisticRegression, meta: &ModelMeta) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let bytes = encode(model)?;
+    write_atomic(&path, &bytes)?;
+    let meta = ModelMeta {
+        parameters_fnv1a: fnv1a(&bytes),
+        ..meta.clone()
+    };
+    let mut json = serde_json::to_string_pretty(&meta)?;
     json.push('\n');
     write_atomic(&meta_path(&path), json.as_bytes())?;
     Ok(path)
+}
+
+/// Saves a model and its settings (`model.bpk` and `model.json` in `dir`).
+pub fn save_model(dir: &Path, model: &LogisticRegression, meta: &ModelMeta) -> Result<PathBuf> {
+    save_model_as(dir, MODEL_FILE, model, meta)
 }
 
 /// Loads a saved model: `path` is the model file or the folder holding `model.bpk`.
@@ -107,6 +139,13 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(LogisticRegression, M
             file.display()
         ),
     };
+    if !meta.parameters_fnv1a.is_empty() && meta.parameters_fnv1a != fnv1a(&bytes) {
+        bail!(
+            "{}: does not match {} (damaged, or from another run)",
+            file.display(),
+            meta_file.display()
+        );
+    }
     if meta.model != "logreg" {
         bail!("{}: a '{}' model, which this command cannot load", file.display(), meta.model);
     }

@@ -126,9 +126,14 @@ pub struct Summary<'a> {
     pub epochs: &'a [EpochMetrics],
 }
 
+/// Writes `metrics.csv` into `dir`.
+pub fn write_metrics(dir: &Path, epochs: &[EpochMetrics]) -> Result<()> {
+    write_atomic(&dir.join("metrics.csv"), metrics_csv(epochs).as_bytes())
+}
+
 /// Writes `metrics.csv` and `summary.json` into `dir`.
 pub fn write_run_files(dir: &Path, summary: &Summary) -> Result<()> {
-    write_atomic(&dir.join("metrics.csv"), metrics_csv(summary.epochs).as_bytes())?;
+    write_metrics(dir, summary.epochs)?;
     let mut json = serde_json::to_string_pretty(summary)?;
     json.push('\n');
     write_atomic(&dir.join("summary.json"), json.as_bytes())

@@ -1,6 +1,8 @@
 //! One file per subcommand.
 
+pub mod eval;
 pub mod gradcheck;
+pub mod predict;
 pub mod plot;
 pub mod show;
 pub mod train;
@@ -16,5 +18,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(args) => gradcheck::run(&args),
         Command::Show(args) => show::run(&args),
         Command::Plot(args) => plot::run(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Predict(args) => predict::run(&args),
     }
 }

@@ -1,42 +1,211 @@
-//! `handgrad train`: exercise 1, end to end.
+//! `handgrad train`: exercise 1, end to end — and `train --resume DIR`.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use crate::checkpoint::{self, Checkpoint};
 use crate::cli::{TrainArgs, name_of};
-use crate::data::Dataset;
+use crate::data::{DataSource, Dataset};
 use crate::fsutil::ensure_dir;
 use crate::model::LogisticRegression;
 use crate::persist::{ModelMeta, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
-use crate::report::{BatchBar, Summary, epoch_line, write_run_files};
-use crate::training::{TrainConfig, Trainer};
+use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
+use crate::training::{EpochMetrics, TrainConfig, Trainer};
 
-/// Trains, printing a line per epoch and writing the run's files.
+/// Options a resumed run takes from its checkpoint and may not change.
+const FIXED_ON_RESUME: &[&str] = &[
+    "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "init", "train_limit",
+    "test_limit",
+];
+
+/// Trains (or resumes), printing a line per epoch and writing the run's files.
 pub fn run(args: &TrainArgs) -> Result<()> {
     let started = Instant::now();
     let backend = args.device.backend()?;
-    let config = TrainConfig {
-        epochs: args.epochs,
-        lr: args.lr,
-        batch_size: args.batch_size,
-        shuffle_seed: args.shuffle.then_some(args.seed),
-        grad: args.grad,
-        optimizer: args.optimizer,
+    if args.checkpoint_every == 0 {
+        bail!("--checkpoint-every must be at least 1");
+    }
+    let device = backend.device();
+
+    // The settings: from the command line, or from the checkpoint of the run to resume.
+    let (mut meta, out, resumed) = match &args.resume {
+        None => (fresh_meta(args, backend), args.out.clone(), None),
+        Some(dir) => {
+            if args.explicit.iter().any(|id| id == "out") && args.out != *dir {
+                bail!("--resume writes into the run's own folder: drop --out or make it {}", dir.display());
+            }
+            if let Some(flag) = args.explicit.iter().find(|id| FIXED_ON_RESUME.contains(&id.as_str())) {
+                bail!(
+                    "--{} cannot be changed when resuming: the run's settings are in {}",
+                    flag.replace('_', "-"),
+                    dir.join(checkpoint::CHECKPOINT_FILE).display()
+                );
+            }
+            let (saved, model) = checkpoint::load(dir, &device)?;
+            let mut meta = saved.meta.clone();
+            if args.explicit.iter().any(|id| id == "epochs") {
+                if args.epochs <= meta.epochs_done {
+                    bail!(
+                        "--epochs {} is not more than the {} epochs the run has done",
+                        args.epochs,
+                        meta.epochs_done
+                    );
+                }
+                meta.config.epochs = args.epochs;
+            }
+            if args.explicit.iter().any(|id| id == "data_dir") {
+                meta.data_dir = args.data.data_dir.clone();
+            }
+            (meta, dir.clone(), Some((saved, model)))
+        }
     };
+    let config = meta.config.clone();
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
-    ensure_dir(&args.out)?;
+    ensure_dir(&out)?;
 
-    let source = args.data.source();
+    let source = DataSource {
+        kind: meta.dataset,
+        dir: meta.data_dir.clone(),
+    };
     let mut data = source.load()?;
-    limit(&mut data, args.train_limit, args.test_limit)?;
+    limit(&mut data, meta.train_limit, meta.test_limit)?;
     let load_seconds = started.elapsed().as_secs_f64();
     config.validate(data.train.len())?;
 
     let batches = config.batches(data.train.len());
     let dropped = data.train.len() - batches * config.batch_size;
+    print_header(&data, load_seconds, backend, &meta, batches, dropped);
+
+    let (model, mut epochs) = match resumed {
+        Some((saved, model)) => {
+            if saved.meta.backend != backend {
+                eprintln!(
+                    "note: the checkpoint was made on {}, this run is on {backend}: results will \
+                     match to rounding, not bit for bit",
+                    saved.meta.backend
+                );
+            }
+            println!(
+                "resuming from the checkpoint after epoch {} (step {}) in {}",
+                saved.meta.epochs_done,
+                saved.steps_done,
+                out.display()
+            );
+            for m in &saved.metrics {
+                println!("{}", epoch_line(m, config.epochs));
+            }
+            (model, saved.metrics)
+        }
+        None => {
+            device.seed(meta.seed);
+            (LogisticRegression::new(meta.init, &device), Vec::new())
+        }
+    };
+    let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
+    trainer.epochs_done = epochs.len();
+
+    let mut bar = BatchBar::for_stderr();
+    while trainer.epochs_done < config.epochs {
+        let metrics = trainer.epoch(&mut bar)?;
+        println!("{}", epoch_line(&metrics, config.epochs));
+        epochs.push(metrics);
+        write_metrics(&out, &epochs)?;
+        let done = trainer.epochs_done;
+        if done % args.checkpoint_every == 0 || done == config.epochs {
+            meta.epochs_done = done;
+            meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
+            let checkpoint = Checkpoint {
+                meta: meta.clone(),
+                steps_done: done * batches,
+                parameters: String::new(),
+                metrics: epochs.clone(),
+            };
+            checkpoint::save(&out, trainer.model(), &checkpoint)?;
+        }
+    }
+
+    let summary = Summary {
+        version: env!("CARGO_PKG_VERSION"),
+        dataset: data.kind.name(),
+        data_origin: &data.origin,
+        train_images: data.train.len(),
+        test_images: data.test.len(),
+        backend,
+        init: meta.init,
+        config: &config,
+        batches_per_epoch: batches,
+        dropped_per_epoch: dropped,
+        last_epoch: epochs.last(),
+        load_seconds,
+        train_seconds: epochs.iter().map(|m| m.train_seconds).sum(),
+        eval_seconds: epochs.iter().map(|m| m.eval_seconds).sum(),
+        total_seconds: started.elapsed().as_secs_f64(),
+        epochs: &epochs,
+    };
+    write_run_files(&out, &summary)?;
+    let model = trainer.into_model();
+    meta.epochs_done = epochs.len();
+    meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
+    let mut written: Vec<PathBuf> = vec![
+        out.join("metrics.csv"),
+        out.join("summary.json"),
+        save_model(&out, &model, &meta)?,
+        out.join("model.json"),
+    ];
+    if !args.no_plots {
+        written.push(write_curves(&out, &epochs, data.kind.name())?);
+        written.push(write_weights(&out, &model, &data.class_names())?);
+        let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;
+        written.extend(paths);
+        println!("\nconfusion matrix on the test set (rows: true class, columns: predicted)");
+        print!("{table}");
+    }
+    let names: Vec<String> = written
+        .iter()
+        .map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
+        .collect();
+    println!("wrote {} in {}", names.join(", "), out.display());
+    Ok(())
+}
+
+/// The settings of a new run, from the command line.
+fn fresh_meta(args: &TrainArgs, backend: crate::backend::Backend) -> ModelMeta {
+    ModelMeta {
+        model: "logreg".to_string(),
+        dataset: args.data.dataset,
+        data_dir: args.data.data_dir.clone(),
+        config: TrainConfig {
+            epochs: args.epochs,
+            lr: args.lr,
+            batch_size: args.batch_size,
+            shuffle_seed: args.shuffle.then_some(args.seed),
+            grad: args.grad,
+            optimizer: args.optimizer,
+        },
+        init: args.init,
+        train_limit: args.train_limit,
+        test_limit: args.test_limit,
+        seed: args.seed,
+        epochs_done: 0,
+        backend,
+        test_accuracy: None,
+        parameters_fnv1a: String::new(),
+    }
+}
+
+fn print_header(
+    data: &Dataset,
+    load_seconds: f64,
+    backend: crate::backend::Backend,
+    meta: &ModelMeta,
+    batches: usize,
+    dropped: usize,
+) {
+    let config = &meta.config;
     println!(
         "handgrad: logistic regression 784→10 on {} ({}): {} train / {} test images, loaded in {:.2} s",
         data.kind.name(),
@@ -49,7 +218,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         "device {backend} · grad {} · optimizer {} · init {} · η = {} · batch {} · {batches} batches/epoch{}{}",
         name_of(&config.grad),
         name_of(&config.optimizer),
-        name_of(&args.init),
+        name_of(&meta.init),
         config.lr,
         config.batch_size,
         match config.shuffle_seed {
@@ -62,70 +231,6 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             String::new()
         },
     );
-    let device = backend.device();
-    device.seed(args.seed);
-    let model = LogisticRegression::new(args.init, &device);
-    let mut trainer = Trainer::new(model, config.clone(), &data, device)?;
-    let mut bar = BatchBar::for_stderr();
-    let mut epochs = Vec::with_capacity(config.epochs);
-    for _ in 0..config.epochs {
-        let metrics = trainer.epoch(&mut bar)?;
-        println!("{}", epoch_line(&metrics, config.epochs));
-        epochs.push(metrics);
-    }
-
-    let summary = Summary {
-        version: env!("CARGO_PKG_VERSION"),
-        dataset: data.kind.name(),
-        data_origin: &data.origin,
-        train_images: data.train.len(),
-        test_images: data.test.len(),
-        backend,
-        init: args.init,
-        config: &config,
-        batches_per_epoch: batches,
-        dropped_per_epoch: dropped,
-        last_epoch: epochs.last(),
-        load_seconds,
-        train_seconds: epochs.iter().map(|m| m.train_seconds).sum(),
-        eval_seconds: epochs.iter().map(|m| m.eval_seconds).sum(),
-        total_seconds: started.elapsed().as_secs_f64(),
-        epochs: &epochs,
-    };
-    write_run_files(&args.out, &summary)?;
-    let model = trainer.into_model();
-    let meta = ModelMeta {
-        model: "logreg".to_string(),
-        dataset: data.kind,
-        data_dir: args.data.data_dir.clone(),
-        config: config.clone(),
-        init: args.init,
-        seed: args.seed,
-        epochs_done: epochs.len(),
-        backend,
-        test_accuracy: epochs.last().map(|m| m.test_accuracy()),
-    };
-    let mut written = vec![
-        args.out.join("metrics.csv"),
-        args.out.join("summary.json"),
-        save_model(&args.out, &model, &meta)?,
-        args.out.join("model.json"),
-    ];
-    if !args.no_plots {
-        let device = backend.device();
-        written.push(write_curves(&args.out, &epochs, data.kind.name())?);
-        written.push(write_weights(&args.out, &model, &data.class_names())?);
-        let (table, paths) = write_test_pictures(&args.out, &model, &data, &device)?;
-        written.extend(paths);
-        println!("\nconfusion matrix on the test set (rows: true class, columns: predicted)");
-        print!("{table}");
-    }
-    let names: Vec<String> = written
-        .iter()
-        .map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
-        .collect();
-    println!("wrote {} in {}", names.join(", "), args.out.display());
-    Ok(())
 }
 
 /// Keeps the first images of each split when asked.

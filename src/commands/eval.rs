@@ -1,0 +1,42 @@
+//! `handgrad eval --model FILE`: what a saved model gets right on the test set.
+
+use anyhow::Result;
+
+use crate::cli::EvalArgs;
+use crate::data::{DataSource, Which};
+use crate::inference::{confusion, evaluate};
+use crate::persist::load_model;
+use crate::plot::charts::confusion_table;
+
+/// Prints the test accuracy and the confusion matrix.
+pub fn run(args: &EvalArgs) -> Result<()> {
+    let backend = args.device.backend()?;
+    let device = backend.device();
+    let (model, meta, file) = load_model(&args.model, &device)?;
+    let source = DataSource {
+        kind: meta.dataset,
+        dir: args.data_dir.clone().or(meta.data_dir.clone()),
+    };
+    let test = source.split(Which::Test)?;
+    let result = evaluate(&model, &test, &device);
+    println!(
+        "{}: logistic regression trained {} epochs on {} ({} grads, {} optimizer), device {backend}",
+        file.display(),
+        meta.epochs_done,
+        meta.dataset.name(),
+        crate::cli::name_of(&meta.config.grad),
+        crate::cli::name_of(&meta.config.optimizer),
+    );
+    println!(
+        "test accuracy {:.2}% ({}/{}) on {}",
+        result.accuracy(),
+        result.correct,
+        result.total,
+        source.origin()
+    );
+    print!(
+        "{}",
+        confusion_table(&confusion(&test.labels, &result.predictions), &meta.dataset.class_names())
+    );
+    Ok(())
+}

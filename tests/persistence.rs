@@ -1,0 +1,282 @@
+//! Models that persist: save and reload, eval, predict on image files, checkpoints that
+//! survive SIGKILL, and bad input that never leaves half a file behind.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{synthetic_dataset, temp_dir, values, write_idx_dir};
+use handgrad::backend::Backend;
+use handgrad::inference::predict;
+use handgrad::persist::load_model;
+
+fn handgrad(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(args)
+        .env_remove("HANDGRAD_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+/// Failed with one `error:` line containing `needle`, no panic text.
+fn failed(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{needle:?} not in {stderr:?}");
+    assert!(!stderr.contains("panicked at"), "{stderr}");
+}
+
+/// No temporary file (a half-written one) is left in `dir`.
+fn no_partial_files(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            assert!(!name.contains(".tmp-"), "half-written file left: {name}");
+        }
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A data folder and a trained run folder.
+fn trained(name: &str, train: usize) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = temp_dir(name);
+    let data = dir.join("data");
+    write_idx_dir(&data, &synthetic_dataset(train, 400, 31), true);
+    let run = dir.join("run");
+    ok(&handgrad(&["train", "--data-dir", s(&data), "--epochs", "2", "--out", s(&run), "--no-plots"]));
+    (dir, data, run)
+}
+
+#[test]
+fn a_reloaded_model_predicts_exactly_as_saved() {
+    let (_dir, data, run) = trained("persist-reload", 1_500);
+    let device = Backend::default_backend().unwrap().device();
+    let (model, meta, _) = load_model(&run, &device).unwrap();
+    assert_eq!(meta.epochs_done, 2);
+    let split = handgrad::data::source::read_split(&data, handgrad::data::Which::Test).unwrap();
+    let predictions = predict(&model, &split, &device);
+    let correct = predictions.iter().zip(&split.labels).filter(|(p, l)| p == l).count();
+    // The training run's last test count, from its metrics.
+    let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let last: Vec<&str> = csv.lines().last().unwrap().split(',').collect();
+    assert_eq!(correct.to_string(), last[6]);
+    // eval says the same.
+    let eval = ok(&handgrad(&["eval", "--model", s(&run.join("model.bpk"))]));
+    assert!(eval.contains(&format!("({correct}/400)")), "{eval}");
+    // And a second load gives the same weights, bit for bit.
+    let (again, _, _) = load_model(&run, &device).unwrap();
+    assert_eq!(values(model.w()), values(again.w()));
+}
+
+/// A PNG of 8-bit gray levels.
+fn write_png(path: &Path, pixels: &[u8], side: u32) {
+    image::GrayImage::from_raw(side, side, pixels.to_vec()).unwrap().save(path).unwrap();
+}
+
+#[test]
+fn predict_classifies_a_drawn_digit() {
+    let (dir, data, run) = trained("persist-predict", 3_000);
+    let split = handgrad::data::source::read_split(&data, handgrad::data::Which::Test).unwrap();
+    let device = Backend::default_backend().unwrap().device();
+    let (model, _, _) = load_model(&run, &device).unwrap();
+    let predictions = predict(&model, &split, &device);
+    // A test image the model gets right, written out as PNG: as is, 4× larger, and inverted
+    // (dark on light, as drawn on paper).
+    let i = (0..split.len()).find(|&i| predictions[i] == split.labels[i]).unwrap();
+    let label = split.labels[i] as usize;
+    let image = split.image(i);
+    write_png(&dir.join("digit.png"), image, 28);
+    let big: Vec<u8> = (0..112 * 112).map(|k| image[(k / 112 / 4) * 28 + (k % 112) / 4]).collect();
+    write_png(&dir.join("big.png"), &big, 112);
+    let inverted: Vec<u8> = image.iter().map(|p| 255 - p).collect();
+    write_png(&dir.join("paper.png"), &inverted, 28);
+
+    let out = ok(&handgrad(&[
+        "predict", "--model", s(&run), "--json", s(&dir.join("digit.png")), s(&dir.join("big.png")),
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for p in json.as_array().unwrap() {
+        assert_eq!(p["top"][0]["class"], label, "{p}");
+        let probs: Vec<f64> = p["top"].as_array().unwrap().iter().map(|g| g["probability"].as_f64().unwrap()).collect();
+        assert_eq!(probs.len(), 3);
+        assert!(probs.windows(2).all(|w| w[0] >= w[1]) && probs[0] > 0.34);
+    }
+    let text = ok(&handgrad(&["predict", "--model", s(&run), s(&dir.join("paper.png"))]));
+    assert!(text.contains("try --invert"), "{text}");
+    let fixed = ok(&handgrad(&["predict", "--model", s(&run), "--invert", "--json", s(&dir.join("paper.png"))]));
+    let json: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+    assert_eq!(json[0]["top"][0]["class"], label);
+}
+
+/// The comparable part of a metrics.csv: everything but the timings.
+fn metrics_without_times(run: &Path) -> Vec<String> {
+    std::fs::read_to_string(run.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').take(8).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+fn epochs_done(run: &Path) -> usize {
+    std::fs::read_to_string(run.join("checkpoint.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["meta"]["epochs_done"].as_u64())
+        .unwrap_or(0) as usize
+}
+
+#[test]
+fn a_run_killed_at_any_point_resumes_to_the_same_weights() {
+    let dir = temp_dir("persist-kill");
+    let data = dir.join("data");
+    write_idx_dir(&data, &synthetic_dataset(12_000, 500, 77), true);
+    let train = |out: &Path| {
+        vec![
+            "train".to_string(), "--data-dir".into(), s(&data).into(), "--epochs".into(), "4".into(),
+            "--batch-size".into(), "4".into(), "--shuffle".into(), "--seed".into(), "9".into(),
+            "--out".into(), s(out).into(), "--no-plots".into(),
+        ]
+    };
+    let reference = dir.join("reference");
+    ok(&Command::new(env!("CARGO_BIN_EXE_handgrad")).args(train(&reference)).output().unwrap());
+
+    // Kill after the first checkpoint (mid-epoch, most likely), and once more early in the
+    // resumed run, then let it finish.
+    let killed = dir.join("killed");
+    for (round, wait_for_epochs) in [(0, 1usize), (1, 2)] {
+        let args = if round == 0 {
+            train(&killed)
+        } else {
+            vec!["train".into(), "--resume".into(), s(&killed).into(), "--no-plots".into()]
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while epochs_done(&killed) < wait_for_epochs && start.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(60));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        no_partial_files(&killed);
+    }
+    assert!(epochs_done(&killed) >= 2 && epochs_done(&killed) < 4, "{}", epochs_done(&killed));
+    let resumed = ok(&handgrad(&["train", "--resume", s(&killed), "--no-plots"]));
+    assert!(resumed.contains("resuming from the checkpoint after epoch"), "{resumed}");
+
+    let device = Backend::default_backend().unwrap().device();
+    let (a, _, _) = load_model(&reference, &device).unwrap();
+    let (b, meta, _) = load_model(&killed, &device).unwrap();
+    assert_eq!(meta.epochs_done, 4);
+    // Bit-identical weights and metrics.
+    assert_eq!(values(a.w()), values(b.w()));
+    assert_eq!(values(a.b()), values(b.b()));
+    assert_eq!(metrics_without_times(&reference), metrics_without_times(&killed));
+    // Only the last checkpoint's parameters remain.
+    let params: Vec<_> = std::fs::read_dir(&killed)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("checkpoint-e"))
+        .collect();
+    assert_eq!(params, vec!["checkpoint-e0004.bpk".to_string()]);
+}
+
+#[test]
+fn divergence_stops_with_the_epoch_and_step_and_keeps_the_last_good_checkpoint() {
+    let (_dir, data, run) = trained("persist-diverge", 1_000);
+    // From scratch with an absurd step: nothing is written as if valid.
+    let fresh = run.with_file_name("fresh");
+    let out = handgrad(&["train", "--data-dir", s(&data), "--lr", "1e6", "--out", s(&fresh)]);
+    failed(&out, "training diverged at epoch 1, step ");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("try a smaller --lr"));
+    assert!(!fresh.join("metrics.csv").exists() && !fresh.join("checkpoint.json").exists());
+    no_partial_files(&fresh);
+
+    // A run whose third epoch diverges (its checkpoint's step size edited to 10⁶): the
+    // checkpoint after epoch 2 and the metrics of epochs 1–2 stay as they were.
+    let path = run.join("checkpoint.json");
+    let mut checkpoint: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    checkpoint["meta"]["config"]["lr"] = serde_json::json!(1e6);
+    std::fs::write(&path, serde_json::to_string_pretty(&checkpoint).unwrap()).unwrap();
+    let before: Vec<(String, Vec<u8>)> = ["checkpoint.json", "checkpoint-e0002.bpk", "metrics.csv"]
+        .iter()
+        .map(|n| (n.to_string(), std::fs::read(run.join(n)).unwrap()))
+        .collect();
+    let out = handgrad(&["train", "--resume", s(&run), "--epochs", "4"]);
+    failed(&out, "training diverged at epoch 3, step ");
+    for (name, bytes) in before {
+        assert_eq!(std::fs::read(run.join(&name)).unwrap(), bytes, "{name} changed");
+    }
+    no_partial_files(&run);
+}
+
+#[test]
+fn bad_input_is_one_line_and_leaves_nothing_half_written() {
+    let (dir, data, run) = trained("persist-bad", 600);
+    let model = run.join("model.bpk");
+
+    failed(&handgrad(&["eval", "--model", s(&dir.join("nope.bpk"))]), "no such model file");
+
+    let truncated = dir.join("truncated.bpk");
+    let bytes = std::fs::read(&model).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::copy(run.join("model.json"), dir.join("truncated.json")).unwrap();
+    failed(&handgrad(&["eval", "--model", s(&truncated)]), "truncated.bpk: does not match");
+
+    // A burnpack file of another architecture (a 784 → 5 layer), with a description that
+    // vouches for it: the shapes do not fit.
+    let other = dir.join("other.bpk");
+    let device = Backend::default_backend().unwrap().device();
+    let layer = burn::nn::LinearConfig::new(784, 5).init(&device);
+    let wrapped = handgrad::model::LogisticRegression { linear: layer };
+    let encoded = handgrad::persist::encode(&wrapped).unwrap();
+    std::fs::write(&other, &encoded).unwrap();
+    let mut meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("model.json")).unwrap()).unwrap();
+    meta["parameters_fnv1a"] = serde_json::json!(handgrad::persist::fnv1a(&encoded));
+    std::fs::write(dir.join("other.json"), meta.to_string()).unwrap();
+    failed(&handgrad(&["eval", "--model", s(&other)]), "does not fit this model's architecture");
+
+    // Garbage that is not burnpack at all.
+    let garbage = dir.join("garbage.bpk");
+    std::fs::write(&garbage, b"not a model").unwrap();
+    meta["parameters_fnv1a"] = serde_json::json!(handgrad::persist::fnv1a(b"not a model"));
+    std::fs::write(dir.join("garbage.json"), meta.to_string()).unwrap();
+    failed(&handgrad(&["eval", "--model", s(&garbage)]), "not a handgrad model file");
+
+    let not_image = dir.join("notes.png");
+    std::fs::write(&not_image, b"hello").unwrap();
+    failed(&handgrad(&["predict", "--model", s(&model), s(&not_image)]), "notes.png: not an image");
+    failed(&handgrad(&["predict", "--model", s(&model), s(&dir.join("missing.png"))]), "missing.png: cannot read");
+
+    failed(&handgrad(&["train", "--resume", s(&data)]), "no checkpoint in this folder");
+    failed(&handgrad(&["train", "--resume", s(&run), "--lr", "0.5"]), "--lr cannot be changed when resuming");
+    failed(&handgrad(&["train", "--resume", s(&run), "--epochs", "2"]), "is not more than the 2 epochs");
+    failed(&handgrad(&["train", "--data-dir", s(&data), "--checkpoint-every", "0"]), "--checkpoint-every must be at least 1");
+
+    let blocker = dir.join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    failed(
+        &handgrad(&["train", "--data-dir", s(&data), "--out", s(&blocker.join("run"))]),
+        "cannot create the output folder",
+    );
+    for d in [&dir, &run, &data] {
+        no_partial_files(d);
+    }
+}
