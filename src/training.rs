@@ -69,6 +69,13 @@ impl TrainConfig {
     }
 }
 
+/// A batch loss above this (or not a number) means training has diverged: the mean
+/// `−log ŷ_true` exceeds `−ln(f32::MIN_POSITIVE)` ≈ 87.3, so the true class's probability has
+/// underflowed f32 — where the lab's `log(ŷ)` gives −∞. (With the stable softmax, the loss of
+/// a logistic regression stays finite even for absurd learning rates, so waiting for a NaN
+/// would let a run with `--lr 1e6` go on as if nothing were wrong.)
+pub const DIVERGED_LOSS: f64 = 87.336_544_750_553_1;
+
 /// What one epoch did.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EpochMetrics {
@@ -125,7 +132,7 @@ pub struct Trainer<'a, M> {
     pub optimizer: Optimizer,
     /// The settings.
     pub config: TrainConfig,
-    /// Epochs done so far.
+    /// Epochs done so far (set it to resume: the next epoch's shuffle depends on it).
     pub epochs_done: usize,
     data: &'a Dataset,
     device: Device,
@@ -205,10 +212,11 @@ impl<'a, M: AnalyticGradients> Trainer<'a, M> {
         self.model = Some(model);
         // One read of the losses per epoch: reading each one would sync the device every step.
         let losses: Vec<f64> = Tensor::cat(losses, 0).into_data().iter::<f64>().collect();
-        if let Some(step) = losses.iter().position(|l| !l.is_finite()) {
+        if let Some(step) = losses.iter().position(|l| !(*l <= DIVERGED_LOSS)) {
             bail!(
-                "training diverged at epoch {}, step {}: the loss became {}; try a smaller --lr \
-                 (it is {})",
+                "training diverged at epoch {}, step {}: the batch loss became {:.4e} (beyond \
+                 {DIVERGED_LOSS:.1}, where the true class's probability underflows f32); try a \
+                 smaller --lr (it is {})",
                 epoch + 1,
                 step + 1,
                 losses[step],
