@@ -71,6 +71,11 @@ impl Backend {
         Ok(backend)
     }
 
+    /// The backend of a device, if it is one of the compiled-in ones.
+    pub fn of(device: &Device) -> Option<Backend> {
+        Self::compiled_in().into_iter().find(|b| &b.device() == device)
+    }
+
     /// The device to compute on.
     pub fn device(self) -> Device {
         match self {

@@ -37,6 +37,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Classify image files (PNG, JPEG; any size) with a saved model.
     Predict(PredictArgs),
+    /// Measure handgrad against the lab's numpy script: whole runs and their pieces.
+    Bench(BenchArgs),
 }
 
 /// Where the data comes from.
@@ -301,4 +303,48 @@ pub struct PredictArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub device: DeviceArgs,
+}
+
+/// `handgrad bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// The dataset folder (four IDX files) both sides train on.
+    #[arg(long, value_name = "DIR", default_value = crate::data::source::FASHION_MNIST_DIR)]
+    pub data_dir: PathBuf,
+
+    /// Epochs of each whole run.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub epochs: usize,
+
+    /// Whole runs of each kind; the median time is reported.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub repeat: usize,
+
+    /// Backends to measure [default: every one compiled in].
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub backends: Vec<String>,
+
+    /// Epochs of the whole runs on wgpu (a software Vulkan driver is slow) [default: --epochs].
+    #[arg(long, value_name = "N")]
+    pub wgpu_epochs: Option<usize>,
+
+    /// The Python interpreter for the reference.
+    #[arg(long, default_value = "python3", value_name = "PATH")]
+    pub python: String,
+
+    /// The lab's numpy script.
+    #[arg(long, default_value = "bench/ref_numpy.py", value_name = "FILE")]
+    pub numpy_script: PathBuf,
+
+    /// Skip the numpy reference (no ratios then).
+    #[arg(long)]
+    pub no_numpy: bool,
+
+    /// Measure only the pieces (load, step, evaluation), not whole runs.
+    #[arg(long)]
+    pub pieces_only: bool,
+
+    /// Where to write the table (Markdown; a JSON file is written next to it).
+    #[arg(long, default_value = "artifacts/bench.md", value_name = "FILE")]
+    pub out: PathBuf,
 }

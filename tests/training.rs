@@ -112,3 +112,38 @@ fn bad_settings_are_refused() {
     }
     ok.validate(60_000).unwrap();
 }
+
+#[test]
+fn overlapped_evaluation_reports_what_the_sequential_loop_reports() {
+    let data = synthetic_dataset(1_500, 400, 17);
+    let device = Backend::default_backend().unwrap().device();
+    let config = TrainConfig {
+        shuffle_seed: Some(3),
+        ..config(GradSource::Manual, OptimizerKind::Manual)
+    };
+    let (sequential, w, _) = run(&data, config.clone());
+
+    let model = LogisticRegression::new(Init::Zeros, &device);
+    let mut trainer = Trainer::new(model, config.clone(), &data, device).unwrap();
+    // Two threads, so that each evaluation overlaps the next epoch's steps.
+    trainer.eval_plan = handgrad::inference::EvalPlan { chunk: 128, threads: 2 };
+    let mut reported = Vec::new();
+    let mut snapshots = Vec::new();
+    trainer
+        .run(config.epochs, &mut Quiet, |model, metrics| {
+            snapshots.push(values(model.w()));
+            reported.push(metrics.clone());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(reported.len(), 3);
+    for (a, b) in reported.iter().zip(&sequential) {
+        assert_eq!(
+            (a.epoch, a.train_correct, a.test_correct, a.loss),
+            (b.epoch, b.train_correct, b.test_correct, b.loss)
+        );
+    }
+    // The model handed over with epoch 3 is the model after epoch 3.
+    assert_eq!(snapshots[2], w);
+    assert_ne!(snapshots[0], snapshots[2]);
+}

@@ -109,24 +109,24 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     trainer.epochs_done = epochs.len();
 
     let mut bar = BatchBar::for_stderr();
-    while trainer.epochs_done < config.epochs {
-        let metrics = trainer.epoch(&mut bar)?;
-        println!("{}", epoch_line(&metrics, config.epochs));
-        epochs.push(metrics);
+    trainer.run(config.epochs, &mut bar, |model, metrics| {
+        println!("{}", epoch_line(metrics, config.epochs));
+        epochs.push(metrics.clone());
         write_metrics(&out, &epochs)?;
-        let done = trainer.epochs_done;
+        let done = metrics.epoch;
         if done % args.checkpoint_every == 0 || done == config.epochs {
             meta.epochs_done = done;
-            meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
+            meta.test_accuracy = Some(metrics.test_accuracy());
             let checkpoint = Checkpoint {
                 meta: meta.clone(),
                 steps_done: done * batches,
                 parameters: String::new(),
                 metrics: epochs.clone(),
             };
-            checkpoint::save(&out, trainer.model(), &checkpoint)?;
+            checkpoint::save(&out, model, &checkpoint)?;
         }
-    }
+        Ok(())
+    })?;
 
     let summary = Summary {
         version: env!("CARGO_PKG_VERSION"),

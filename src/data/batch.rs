@@ -8,16 +8,11 @@ use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 
 use super::{CLASSES, PIXELS, Split};
 
-/// The lab's normalization, `x / 255` in f32, for every gray level.
-fn scale_table() -> &'static [f32; 256] {
-    static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|v| v as f32 / 255.0))
-}
-
-/// Gray levels scaled to [0, 1], appended to `out`.
+/// Gray levels scaled to [0, 1] as the lab does (`x / 255` in f32, the same bits as
+/// numpy's `astype('float32') / 255`), appended to `out`. A plain loop the compiler turns
+/// into vector conversions and divisions.
 pub fn scaled(pixels: &[u8], out: &mut Vec<f32>) {
-    let table = scale_table();
-    out.extend(pixels.iter().map(|&p| table[p as usize]));
+    out.extend(pixels.iter().map(|&p| p as f32 / 255.0));
 }
 
 /// One mini-batch on a device: `X` (tb × 784), the labels, and `Y*` one-hot (tb × 10, eq. 2).

@@ -1,0 +1,156 @@
+//! Measuring: whole runs as child processes (wall time and peak resident memory), and the
+//! pieces of a run in this process (data loading, one SGD step, one evaluation pass).
+//!
+//! Times are reported as ratios against the lab's numpy script measured in the same
+//! session, so that a busy or slow machine changes both sides alike.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use burn::tensor::Device;
+
+use crate::data::{Batch, Dataset};
+use crate::gradients::{AnalyticGradients, GradSource};
+use crate::inference::evaluate;
+use crate::sgd::{Optimizer, OptimizerKind};
+
+/// What one child process took.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct ProcessCost {
+    /// Wall-clock seconds from spawn to exit.
+    pub seconds: f64,
+    /// Peak resident set size in MB (10⁶ bytes), from the kernel's accounting of the child.
+    pub peak_rss_mb: f64,
+}
+
+/// Runs a command to completion, measuring its wall time and peak RSS. Its output is
+/// discarded unless it fails.
+#[cfg(unix)]
+pub fn measure_process(command: &mut Command) -> Result<ProcessCost> {
+    use std::process::Stdio;
+    let started = Instant::now();
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {command:?}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `status` and `usage` outlive the call.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let seconds = started.elapsed().as_secs_f64();
+    if waited != pid {
+        bail!("waiting for {command:?} failed");
+    }
+    let exited_ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !exited_ok {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr {
+            use std::io::Read;
+            let _ = pipe.read_to_string(&mut stderr);
+        }
+        bail!("{command:?} failed: {}", stderr.lines().last().unwrap_or("(no message)"));
+    }
+    Ok(ProcessCost {
+        seconds,
+        // Linux reports ru_maxrss in kilobytes.
+        peak_rss_mb: usage.ru_maxrss as f64 * 1024.0 / 1e6,
+    })
+}
+
+/// The median of some durations, in seconds.
+pub fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    let n = samples.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 { samples[n / 2] } else { (samples[n / 2 - 1] + samples[n / 2]) / 2.0 }
+}
+
+/// Seconds per call of `f`, as the median of `rounds` timings of `per_round` calls each,
+/// after `warmup` calls.
+pub fn time_per_call(warmup: usize, rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
+    for _ in 0..warmup {
+        f();
+    }
+    let samples = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..per_round {
+                f();
+            }
+            t.elapsed().as_secs_f64() / per_round as f64
+        })
+        .collect();
+    median(samples)
+}
+
+/// Seconds per SGD step (batch `tb`, batches in order, as in training) with this gradient
+/// source and update rule, including the batch upload and a final sync.
+pub fn step_seconds<M: AnalyticGradients>(
+    model: M,
+    data: &Dataset,
+    device: &Device,
+    tb: usize,
+    grad: GradSource,
+    optimizer: OptimizerKind,
+) -> f64 {
+    let mut model = Some(model);
+    let mut optim = Optimizer::new(optimizer);
+    let batches = data.train.len() / tb;
+    let mut k = 0;
+    let seconds = time_per_call(20, 5, 100, || {
+        let start = (k % batches) * tb;
+        k += 1;
+        let batch = Batch::range(&data.train, start, start + tb, device);
+        let step = grad.gradients(model.as_ref().expect("model"), &batch);
+        let next = optim.step(0.1, model.take().expect("model"), step.grads);
+        model = Some(next);
+    });
+    let _ = device.sync();
+    seconds
+}
+
+/// Seconds for one evaluation pass over both splits (what every epoch does).
+pub fn eval_seconds<M: AnalyticGradients>(model: &M, data: &Dataset, device: &Device) -> f64 {
+    time_per_call(1, 3, 1, || {
+        let _ = evaluate(model, &data.train, device);
+        let _ = evaluate(model, &data.test, device);
+    })
+}
+
+/// Seconds to load a dataset (gunzip and parse the four files), median of 3.
+pub fn load_seconds(load: &dyn Fn() -> Result<Dataset>) -> Result<f64> {
+    let mut samples = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        load()?;
+        samples.push(t.elapsed().as_secs_f64());
+    }
+    Ok(median(samples))
+}
+
+/// Formats seconds for a table: "4.07 s", "182 µs".
+pub fn human(seconds: f64) -> String {
+    let d = Duration::from_secs_f64(seconds.max(0.0));
+    if seconds >= 1.0 {
+        format!("{seconds:.2} s")
+    } else if seconds >= 1e-3 {
+        format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.0} µs", d.as_secs_f64() * 1e6)
+    }
+}
+
+/// Whether a path exists, for a clearer error before starting a long benchmark.
+pub fn require(path: &Path, what: &str) -> Result<()> {
+    if !path.exists() {
+        bail!("{what} {} does not exist", path.display());
+    }
+    Ok(())
+}
