@@ -76,7 +76,21 @@ impl Backend {
         Self::compiled_in().into_iter().find(|b| &b.device() == device)
     }
 
-    /// The device to compute on.
+    /// The device to compute on, checked to exist: for wgpu, at least one adapter (a GPU, or
+    /// a software Vulkan driver) must be found, else the error says what is missing.
+    pub fn open(self) -> Result<Device> {
+        #[cfg(feature = "wgpu")]
+        if self == Backend::Wgpu && wgpu_adapters().is_empty() {
+            bail!(
+                "--device wgpu: no graphics adapter found (no Vulkan, Metal or DX12 driver; on \
+                 Debian `apt-get install mesa-vulkan-drivers` gives a software one); \
+                 --device ndarray works on any machine"
+            );
+        }
+        Ok(self.device())
+    }
+
+    /// The device to compute on (a lazy handle: nothing is opened yet).
     pub fn device(self) -> Device {
         match self {
             #[cfg(feature = "ndarray")]
@@ -98,4 +112,40 @@ impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A wgpu adapter found on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adapter {
+    /// Its name, as the driver gives it ("NVIDIA H100", "llvmpipe (LLVM 15.0.6, 256 bits)").
+    pub name: String,
+    /// `discrete GPU`, `integrated GPU`, `virtual GPU` or `CPU (software)`.
+    pub kind: String,
+}
+
+/// The wgpu adapters burn finds (none without a driver).
+#[cfg(feature = "wgpu")]
+pub fn wgpu_adapters() -> Vec<Adapter> {
+    burn::tensor::Device::enumerate(burn::tensor::DeviceType::Wgpu)
+        .iter()
+        .map(|device| {
+            // The device's description names its kind: `WgpuDevice { kind: Cpu, … }`.
+            let text = format!("{device:?}");
+            let kind = if text.contains("DiscreteGpu") {
+                "discrete GPU"
+            } else if text.contains("IntegratedGpu") {
+                "integrated GPU"
+            } else if text.contains("VirtualGpu") {
+                "virtual GPU"
+            } else if text.contains("kind: Cpu") {
+                "CPU (software)"
+            } else {
+                "other"
+            };
+            Adapter {
+                name: device.identity().map_or_else(|| "unnamed".to_string(), |id| id.name),
+                kind: kind.to_string(),
+            }
+        })
+        .collect()
 }

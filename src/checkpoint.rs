@@ -18,7 +18,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::write_atomic;
-use crate::model::{Init, LogisticRegression};
+use crate::model::{Init, Model};
 use crate::persist::{ModelMeta, decode, encode, fnv1a};
 use crate::training::EpochMetrics;
 
@@ -39,7 +39,7 @@ pub struct Checkpoint {
 }
 
 /// Writes a checkpoint of `model` into `dir`.
-pub fn save(dir: &Path, model: &LogisticRegression, checkpoint: &Checkpoint) -> Result<()> {
+pub fn save(dir: &Path, model: &Model, checkpoint: &Checkpoint) -> Result<()> {
     let name = format!("checkpoint-e{:04}.bpk", checkpoint.meta.epochs_done);
     let bytes = encode(model)?;
     write_atomic(&dir.join(&name), &bytes)?;
@@ -71,7 +71,7 @@ fn remove_stale(dir: &Path, keep: &str) {
 }
 
 /// Reads the checkpoint of a run folder and its parameters.
-pub fn load(dir: &Path, device: &Device) -> Result<(Checkpoint, LogisticRegression)> {
+pub fn load(dir: &Path, device: &Device) -> Result<(Checkpoint, Model)> {
     if !dir.is_dir() {
         bail!("--resume {}: no such folder", dir.display());
     }
@@ -93,6 +93,6 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Checkpoint, LogisticRegressi
     if fnv1a(&bytes) != checkpoint.meta.parameters_fnv1a {
         bail!("{}: does not match {} (damaged?)", params.display(), path.display());
     }
-    let model = decode(LogisticRegression::new(Init::Zeros, device), bytes, &params)?;
+    let model = decode(checkpoint.meta.model.init(Init::Zeros, device), bytes, &params)?;
     Ok((checkpoint, model))
 }

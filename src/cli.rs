@@ -9,7 +9,8 @@ use crate::backend::Backend;
 use crate::check::bugs::Bug;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::gradients::GradSource;
-use crate::model::Init;
+use crate::mlp::Activation;
+use crate::model::{Architecture, Init};
 use crate::sgd::OptimizerKind;
 
 /// handgrad: the deep-learning lab's logistic regression in Rust on burn, with gradients
@@ -39,6 +40,8 @@ pub enum Command {
     Predict(PredictArgs),
     /// Measure handgrad against the lab's numpy script: whole runs and their pieces.
     Bench(BenchArgs),
+    /// List the backends compiled in and, for wgpu, the graphics adapters found.
+    Devices,
 }
 
 /// Where the data comes from.
@@ -84,6 +87,49 @@ impl DeviceArgs {
     }
 }
 
+/// Which model (exercise 1 or 2).
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// `logreg`: 784 → 10 (exercise 1); `mlp`: 784 → --hidden → 10 (exercise 2).
+    #[arg(long = "model", value_enum, default_value_t = ModelKind::Logreg)]
+    pub kind: ModelKind,
+
+    /// Hidden units of the MLP.
+    #[arg(long, default_value_t = 100, value_name = "L")]
+    pub hidden: usize,
+
+    /// Activation of the MLP's hidden layer.
+    #[arg(long, value_enum, default_value_t = Activation::Sigmoid)]
+    pub activation: Activation,
+}
+
+/// The models `--model` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// Logistic regression.
+    Logreg,
+    /// One-hidden-layer perceptron.
+    Mlp,
+}
+
+impl ModelArgs {
+    /// The architecture asked for.
+    pub fn architecture(&self) -> Result<Architecture> {
+        Ok(match self.kind {
+            ModelKind::Logreg => Architecture::Logreg,
+            ModelKind::Mlp => {
+                if self.hidden == 0 {
+                    anyhow::bail!("--hidden must be at least 1");
+                }
+                Architecture::Mlp {
+                    hidden: self.hidden,
+                    activation: self.activation,
+                }
+            }
+        })
+    }
+}
+
 /// `handgrad train`.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -94,6 +140,10 @@ pub struct TrainArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub device: DeviceArgs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
 
     /// Passes over the training set.
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -124,9 +174,10 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = OptimizerKind::Manual)]
     pub optimizer: OptimizerKind,
 
-    /// How the parameters start (the lab: zeros).
-    #[arg(long, value_enum, default_value_t = Init::Zeros)]
-    pub init: Init,
+    /// How the parameters start [default: zeros for logreg, as the lab; normal for mlp, whose
+    /// weights are N(0, 1/fan-in) — zeros would leave every hidden unit the same].
+    #[arg(long, value_enum)]
+    pub init: Option<Init>,
 
     /// Use only the first N training images.
     #[arg(long, value_name = "N")]
@@ -179,6 +230,10 @@ pub struct GradcheckArgs {
     #[allow(missing_docs)]
     pub device: DeviceArgs,
 
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub model: ModelArgs,
+
     /// Images in the checked batch: the first ones of the training set.
     #[arg(long, default_value_t = 100, value_name = "TB")]
     pub batch_size: usize,
@@ -187,9 +242,10 @@ pub struct GradcheckArgs {
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub samples: usize,
 
-    /// Finite-difference step ε (five-point central differences, in f64).
-    #[arg(long, default_value_t = 1e-3, value_name = "EPS")]
-    pub eps: f64,
+    /// Finite-difference step ε (five-point central differences, in f64) [default: 1e-3;
+    /// 1e-5 for ReLU, to keep the probes on one side of its kink].
+    #[arg(long, value_name = "EPS")]
+    pub eps: Option<f64>,
 
     /// Seed of the random point and of the sampled entries.
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -207,9 +263,10 @@ pub struct GradcheckArgs {
     #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
     pub tol: f64,
 
-    /// Tolerance on the max relative error of analytic against finite differences.
-    #[arg(long, default_value_t = 1e-6, value_name = "TOL")]
-    pub fd_tol: f64,
+    /// Tolerance on the max relative error of analytic against finite differences
+    /// [default: 1e-6; 1e-5 for ReLU, whose kinks the probes may still straddle].
+    #[arg(long, value_name = "TOL")]
+    pub fd_tol: Option<f64>,
 
     /// Inject a classic mistake into the analytic gradient, to see the check catch it.
     #[arg(long, value_enum, value_name = "BUG")]

@@ -17,6 +17,7 @@ pub mod data;
 pub mod fsutil;
 pub mod gradients;
 pub mod inference;
+pub mod mlp;
 pub mod model;
 pub mod persist;
 pub mod pictures;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::Backend;
 use crate::data::DatasetKind;
 use crate::fsutil::write_atomic;
-use crate::model::{Init, LogisticRegression};
+use crate::model::{Architecture, Init, Model};
 use crate::training::TrainConfig;
 
 /// The parameters' file name in a run folder.
@@ -22,8 +22,8 @@ pub const MODEL_FILE: &str = "model.bpk";
 /// What a saved model is and how it was trained.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ModelMeta {
-    /// Which architecture: `logreg`.
-    pub model: String,
+    /// Which architecture (logreg, or mlp with its hidden units and activation).
+    pub model: Architecture,
     /// The dataset it was trained on.
     pub dataset: DatasetKind,
     /// The folder the data came from, if not the default one.
@@ -100,7 +100,7 @@ fn brief(e: &dyn std::fmt::Debug) -> String {
 /// Saves a model and its settings as `dir/name` and the JSON file next to it. The
 /// parameters are written first and the JSON, which carries their fingerprint, last: the
 /// JSON's atomic rename is what commits the pair.
-pub fn save_model_as(dir: &Path, name: &str, model: &LogisticRegression, meta: &ModelMeta) -> Result<PathBuf> {
+pub fn save_model_as(dir: &Path, name: &str, model: &Model, meta: &ModelMeta) -> Result<PathBuf> {
     let path = dir.join(name);
     let bytes = encode(model)?;
     write_atomic(&path, &bytes)?;
@@ -115,12 +115,12 @@ pub fn save_model_as(dir: &Path, name: &str, model: &LogisticRegression, meta: &
 }
 
 /// Saves a model and its settings (`model.bpk` and `model.json` in `dir`).
-pub fn save_model(dir: &Path, model: &LogisticRegression, meta: &ModelMeta) -> Result<PathBuf> {
+pub fn save_model(dir: &Path, model: &Model, meta: &ModelMeta) -> Result<PathBuf> {
     save_model_as(dir, MODEL_FILE, model, meta)
 }
 
 /// Loads a saved model: `path` is the model file or the folder holding `model.bpk`.
-pub fn load_model(path: &Path, device: &Device) -> Result<(LogisticRegression, ModelMeta, PathBuf)> {
+pub fn load_model(path: &Path, device: &Device) -> Result<(Model, ModelMeta, PathBuf)> {
     let file = if path.is_dir() { path.join(MODEL_FILE) } else { path.to_path_buf() };
     let bytes = match std::fs::read(&file) {
         Ok(b) => b,
@@ -146,9 +146,6 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(LogisticRegression, M
             meta_file.display()
         );
     }
-    if meta.model != "logreg" {
-        bail!("{}: a '{}' model, which this command cannot load", file.display(), meta.model);
-    }
-    let model = decode(LogisticRegression::new(Init::Zeros, device), bytes, &file)?;
+    let model = decode(meta.model.init(Init::Zeros, device), bytes, &file)?;
     Ok((model, meta, file))
 }

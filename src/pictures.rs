@@ -6,9 +6,9 @@ use anyhow::Result;
 
 use crate::data::{CLASSES, Dataset};
 use crate::inference::{confusion, predict};
-use crate::model::{Classifier, LogisticRegression};
+use crate::model::{Classifier, Model};
 use crate::plot::charts::{confusion_picture, confusion_table, training_curves};
-use crate::plot::tiles::{misclassified, weight_templates};
+use crate::plot::tiles::{TemplateGrid, misclassified, templates, weight_templates};
 use crate::training::EpochMetrics;
 use burn::tensor::Device;
 
@@ -16,17 +16,37 @@ use burn::tensor::Device;
 pub const ERRORS_SHOWN: usize = 40;
 
 /// `curves.png` from the per-epoch metrics.
-pub fn write_curves(dir: &Path, epochs: &[EpochMetrics], dataset: &str) -> Result<PathBuf> {
+pub fn write_curves(dir: &Path, epochs: &[EpochMetrics], title: &str) -> Result<PathBuf> {
     let path = dir.join("curves.png");
-    training_curves(epochs, &format!("logistic regression on {dataset}"))?.save(&path)?;
+    training_curves(epochs, title)?.save(&path)?;
     Ok(path)
 }
 
-/// `weights.png` of a logistic regression.
-pub fn write_weights(dir: &Path, model: &LogisticRegression, data_classes: &[&str; CLASSES]) -> Result<PathBuf> {
+/// `weights.png`: the class templates of a logistic regression, or the input templates of
+/// an MLP's first 100 hidden units.
+pub fn write_weights(dir: &Path, model: &Model, data_classes: &[&str; CLASSES]) -> Result<PathBuf> {
     let path = dir.join("weights.png");
-    let w: Vec<f32> = model.w().into_data().iter::<f32>().collect();
-    weight_templates(&w, data_classes).save(&path)?;
+    let canvas = match model {
+        Model::Logreg(m) => {
+            let w: Vec<f32> = m.w().into_data().iter::<f32>().collect();
+            weight_templates(&w, data_classes)
+        }
+        Model::Mlp(m) => {
+            let w: Vec<f32> = m.wh().into_data().iter::<f32>().collect();
+            let units = m.hidden_units();
+            let show = units.min(100);
+            templates(
+                &w,
+                units,
+                show,
+                &[],
+                TemplateGrid::UNITS,
+                &format!("Wh: the input templates of the first {show} of {units} hidden units (columns of Wh)"),
+                false,
+            )
+        }
+    };
+    canvas.save(&path)?;
     Ok(path)
 }
 

@@ -77,7 +77,7 @@ fn a_reloaded_model_predicts_exactly_as_saved() {
     assert!(eval.contains(&format!("({correct}/400)")), "{eval}");
     // And a second load gives the same weights, bit for bit.
     let (again, _, _) = load_model(&run, &device).unwrap();
-    assert_eq!(values(model.w()), values(again.w()));
+    assert_eq!(values(model.as_logreg().unwrap().w()), values(again.as_logreg().unwrap().w()));
 }
 
 /// A PNG of 8-bit gray levels.
@@ -185,6 +185,7 @@ fn a_run_killed_at_any_point_resumes_to_the_same_weights() {
     let (b, meta, _) = load_model(&killed, &device).unwrap();
     assert_eq!(meta.epochs_done, 4);
     // Bit-identical weights and metrics.
+    let (a, b) = (a.as_logreg().unwrap(), b.as_logreg().unwrap());
     assert_eq!(values(a.w()), values(b.w()));
     assert_eq!(values(a.b()), values(b.b()));
     assert_eq!(metrics_without_times(&reference), metrics_without_times(&killed));

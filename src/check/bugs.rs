@@ -7,6 +7,7 @@ use burn::tensor::Tensor;
 
 use crate::data::Batch;
 use crate::gradients::softmax;
+use crate::mlp::Mlp;
 use crate::model::{Classifier, LogisticRegression};
 
 /// A mistake to inject into the analytic gradient (`--inject-bug`).
@@ -17,7 +18,8 @@ pub enum Bug {
     NoMean,
     /// Uses Y* − Ŷ instead of Ŷ − Y*: a step uphill.
     Sign,
-    /// Computes Δᵀ X (10 × 784) and reshapes it to 784 × 10 instead of Xᵀ Δ.
+    /// Computes Δᵀ X (10 × 784) and reshapes it to 784 × 10 instead of Xᵀ Δ (for the MLP,
+    /// the same slip on the first layer: δʰᵀ X reshaped to 784 × L).
     Transpose,
     /// Normalizes the softmax over the batch (axis 0) instead of over the classes.
     SoftmaxAxis,
@@ -74,4 +76,48 @@ pub fn logreg_gradients_with(
         Bug::NoSigmaPrime => None,
         _ => Some((grad_w.mul_scalar(scale), grad_b.mul_scalar(scale))),
     }
+}
+
+/// The four gradients of the MLP: `∂L/∂Wʰ`, `∂L/∂bʰ`, `∂L/∂Wʸ`, `∂L/∂bʸ`.
+pub type MlpGradients = (Tensor<2>, Tensor<1>, Tensor<2>, Tensor<1>);
+
+/// The MLP's gradients with `bug` in it (the backward pass of `mlp.rs` with one line changed).
+pub fn mlp_gradients_with(model: &Mlp, batch: &Batch, bug: Bug) -> Option<MlpGradients> {
+    let x = batch.images.clone();
+    let tb = batch.len() as f64;
+    let u = model.hidden.forward(x.clone());
+    let (h, dh) = model.activate(u);
+    let s = model.output.forward(h.clone());
+    let y_hat = match bug {
+        Bug::SoftmaxAxis => {
+            let e = (s.clone() - s.max_dim(0)).exp();
+            e.clone() / e.sum_dim(0)
+        }
+        _ => softmax(s).0,
+    };
+    let delta_y = match bug {
+        Bug::Sign => batch.y_star.clone() - y_hat, // δʸ = Y* − Ŷ
+        _ => y_hat - batch.y_star.clone(),
+    };
+    let scale = if bug == Bug::NoMean { 1.0 } else { 1.0 / tb };
+    let grad_wy = h.transpose().matmul(delta_y.clone());
+    let grad_by = delta_y.clone().sum_dim(0).reshape([-1]);
+    let back = delta_y.matmul(model.wy().transpose());
+    let delta_h = match bug {
+        Bug::NoSigmaPrime => back, // δʰ = δʸ Wʸᵀ, without ⊙ σ'(U)
+        _ => back * dh,
+    };
+    let l = model.hidden_units();
+    let grad_wh = match bug {
+        // δʰᵀ X is L × 784; reshaping it to 784 × L scrambles the entries.
+        Bug::Transpose => delta_h.clone().transpose().matmul(x).reshape([784, l]),
+        _ => x.transpose().matmul(delta_h.clone()),
+    };
+    let grad_bh = delta_h.sum_dim(0).reshape([-1]);
+    Some((
+        grad_wh.mul_scalar(scale),
+        grad_bh.mul_scalar(scale),
+        grad_wy.mul_scalar(scale),
+        grad_by.mul_scalar(scale),
+    ))
 }

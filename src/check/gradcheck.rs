@@ -8,6 +8,7 @@ use burn::tensor::{DType, Device, Distribution, Tensor};
 use serde::Serialize;
 
 use super::bugs::Bug;
+use super::reference::Reference;
 use super::{Comparison, central_difference, compare};
 use crate::data::Batch;
 use crate::data::batch::scaled;
@@ -32,9 +33,9 @@ pub trait Checkable: AnalyticGradients {
     /// The parameters, in the order of the flat vector that [`Checkable::reference_loss`] takes.
     fn named_params(&self) -> Vec<NamedParam>;
 
-    /// The mean cross-entropy of images `x` (rows of 784, already scaled) with labels `y`, at
-    /// the flat parameters `theta` (whose length tells the architecture), in plain f64 Rust.
-    fn reference_loss(theta: &[f64], x: &[f64], y: &[u8]) -> f64;
+    /// The plain-f64 loss whose finite differences witness the gradient, taking the
+    /// parameters flat in the order of [`Checkable::named_params`].
+    fn reference(&self) -> Reference;
 
     /// The analytic gradients with `bug` injected; `None` when that bug has no meaning for
     /// this model.
@@ -158,7 +159,8 @@ fn check_point<M: Checkable>(
     let theta: Vec<f64> = params.iter().flat_map(|p| p.values.iter().copied()).collect();
     let x = batch_pixels(batch);
     let y = batch_labels(batch);
-    let loss = |t: &[f64]| M::reference_loss(t, &x, &y);
+    let reference = model.reference();
+    let loss = |t: &[f64]| reference.loss(t, &x, &y);
     let mut offset = 0;
     let weights: usize = params.iter().filter(|p| p.rank == 2).map(|p| p.values.len()).sum();
     let mut picker = crate::shuffle::SplitMix64::new(cfg.seed ^ 0x5eed);

@@ -3,11 +3,12 @@
 use burn::optim::GradientsParams;
 use burn::tensor::Device;
 
-use super::bugs::{Bug, logreg_gradients_with};
+use super::bugs::{Bug, logreg_gradients_with, mlp_gradients_with};
 use super::gradcheck::{Checkable, NamedParam, normal_like, tensor_values};
-use super::reference::logreg_loss;
+use super::reference::Reference;
 use crate::data::Batch;
-use crate::model::LogisticRegression;
+use crate::mlp::Mlp;
+use crate::model::{LogisticRegression, Model};
 
 impl Checkable for LogisticRegression {
     fn named_params(&self) -> Vec<NamedParam> {
@@ -28,8 +29,8 @@ impl Checkable for LogisticRegression {
         ]
     }
 
-    fn reference_loss(theta: &[f64], x: &[f64], y: &[u8]) -> f64 {
-        logreg_loss(theta, x, y)
+    fn reference(&self) -> Reference {
+        Reference::Logreg
     }
 
     fn gradients_with_bug(&self, batch: &Batch, bug: Bug) -> Option<GradientsParams> {
@@ -49,5 +50,77 @@ impl Checkable for LogisticRegression {
             model.linear.bias = Some(bias.map(|_| normal_like(&b, sigma, device)));
         }
         model
+    }
+}
+
+impl Checkable for Mlp {
+    fn named_params(&self) -> Vec<NamedParam> {
+        let bias_id = |l: &burn::nn::Linear| l.bias.as_ref().expect("the layer has a bias").id;
+        vec![
+            NamedParam { name: "Wh", id: self.hidden.weight.id, rank: 2, values: tensor_values(self.wh()) },
+            NamedParam { name: "bh", id: bias_id(&self.hidden), rank: 1, values: tensor_values(self.bh()) },
+            NamedParam { name: "Wy", id: self.output.weight.id, rank: 2, values: tensor_values(self.wy()) },
+            NamedParam { name: "by", id: bias_id(&self.output), rank: 1, values: tensor_values(self.by()) },
+        ]
+    }
+
+    fn reference(&self) -> Reference {
+        Reference::Mlp {
+            hidden: self.hidden_units(),
+            activation: self.activation(),
+        }
+    }
+
+    fn gradients_with_bug(&self, batch: &Batch, bug: Bug) -> Option<GradientsParams> {
+        let (wh, bh, wy, by) = mlp_gradients_with(self, batch, bug)?;
+        let mut grads = GradientsParams::new();
+        grads.register(self.hidden.weight.id, wh);
+        grads.register(self.hidden.bias.as_ref()?.id, bh);
+        grads.register(self.output.weight.id, wy);
+        grads.register(self.output.bias.as_ref()?.id, by);
+        Some(grads)
+    }
+
+    fn random_like(&self, sigma: f64, device: &Device) -> Self {
+        let mut model = self.clone();
+        for layer in [&mut model.hidden, &mut model.output] {
+            let w = layer.weight.val();
+            layer.weight = layer.weight.clone().map(|_| normal_like(&w, sigma, device));
+            if let Some(bias) = layer.bias.take() {
+                let b = bias.val();
+                layer.bias = Some(bias.map(|_| normal_like(&b, sigma, device)));
+            }
+        }
+        model
+    }
+}
+
+impl Checkable for Model {
+    fn named_params(&self) -> Vec<NamedParam> {
+        match self {
+            Model::Logreg(m) => m.named_params(),
+            Model::Mlp(m) => m.named_params(),
+        }
+    }
+
+    fn reference(&self) -> Reference {
+        match self {
+            Model::Logreg(m) => m.reference(),
+            Model::Mlp(m) => m.reference(),
+        }
+    }
+
+    fn gradients_with_bug(&self, batch: &Batch, bug: Bug) -> Option<GradientsParams> {
+        match self {
+            Model::Logreg(m) => m.gradients_with_bug(batch, bug),
+            Model::Mlp(m) => m.gradients_with_bug(batch, bug),
+        }
+    }
+
+    fn random_like(&self, sigma: f64, device: &Device) -> Self {
+        match self {
+            Model::Logreg(m) => Model::Logreg(m.random_like(sigma, device)),
+            Model::Mlp(m) => Model::Mlp(m.random_like(sigma, device)),
+        }
     }
 }

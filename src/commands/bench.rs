@@ -145,7 +145,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut pieces = Vec::new();
     for &backend in &backends {
         eprintln!("pieces on {backend} …");
-        let device = backend.device();
+        let device = backend.open()?;
         let model = LogisticRegression::new(Init::Zeros, &device);
         let mut step_times = Vec::new();
         for (name, grad, optimizer) in MODES {

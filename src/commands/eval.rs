@@ -11,7 +11,7 @@ use crate::plot::charts::confusion_table;
 /// Prints the test accuracy and the confusion matrix.
 pub fn run(args: &EvalArgs) -> Result<()> {
     let backend = args.device.backend()?;
-    let device = backend.device();
+    let device = backend.open()?;
     let (model, meta, file) = load_model(&args.model, &device)?;
     let source = DataSource {
         kind: meta.dataset,
@@ -20,8 +20,9 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let test = source.split(Which::Test)?;
     let result = evaluate(&model, &test, &device);
     println!(
-        "{}: logistic regression trained {} epochs on {} ({} grads, {} optimizer), device {backend}",
+        "{}: {} trained {} epochs on {} ({} grads, {} optimizer), device {backend}",
         file.display(),
+        meta.model.describe(),
         meta.epochs_done,
         meta.dataset.name(),
         crate::cli::name_of(&meta.config.grad),

@@ -8,11 +8,12 @@ use crate::backend::Backend;
 use crate::check::gradcheck::{CheckConfig, CheckRow, check};
 use crate::cli::{GradcheckArgs, name_of};
 use crate::data::{Batch, Which};
-use crate::model::{Init, LogisticRegression};
+use crate::mlp::Activation;
+use crate::model::Architecture;
 
 #[derive(Serialize)]
 struct Report<'a> {
-    model: &'static str,
+    model: crate::model::Architecture,
     dataset: &'static str,
     backend: Backend,
     batch_size: usize,
@@ -24,13 +25,17 @@ struct Report<'a> {
 /// Runs the check and prints the table (or JSON); fails when a comparison is off.
 pub fn run(args: &GradcheckArgs) -> Result<()> {
     let backend = args.device.backend()?;
-    if !(args.eps.is_finite() && args.eps > 0.0) {
-        bail!("--eps must be a positive finite number, got {}", args.eps);
+    let architecture = args.model.architecture()?;
+    let relu = matches!(architecture, Architecture::Mlp { activation: Activation::Relu, .. });
+    let eps = args.eps.unwrap_or(if relu { 1e-5 } else { 1e-3 });
+    let fd_tol = args.fd_tol.unwrap_or(if relu { 1e-5 } else { 1e-6 });
+    if !(eps.is_finite() && eps > 0.0) {
+        bail!("--eps must be a positive finite number, got {eps}");
     }
     if !(args.lr.is_finite() && args.lr > 0.0) {
         bail!("--lr must be a positive finite number, got {}", args.lr);
     }
-    for (flag, tol) in [("--tol", args.tol), ("--fd-tol", args.fd_tol)] {
+    for (flag, tol) in [("--tol", args.tol), ("--fd-tol", fd_tol)] {
         if !(tol >= 0.0) {
             bail!("{flag} must be a non-negative number, got {tol}");
         }
@@ -41,7 +46,7 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
     if tb == 0 || tb > split.len() {
         bail!("--batch-size must be between 1 and the training set's {} images", split.len());
     }
-    let device = backend.device();
+    let device = backend.open()?;
     let batch = Batch::range(&split, 0, tb, &device);
     let batches = split.len() / tb;
     let mut step_batch = |k: usize| {
@@ -50,21 +55,23 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
     };
     let cfg = CheckConfig {
         samples: args.samples,
-        eps: args.eps,
+        eps,
         seed: args.seed,
         steps: args.steps,
         lr: args.lr,
         tol: args.tol,
-        fd_tol: args.fd_tol,
+        fd_tol,
         bug: args.inject_bug,
     };
-    let model = LogisticRegression::new(Init::Zeros, &device);
+    device.seed(args.seed);
+    // The third point trains from the lab's start: zeros for logreg, random for the MLP.
+    let model = architecture.init(architecture.default_init(), &device);
     let rows = check(&model, &batch, &mut step_batch, &device, &cfg)?;
     let passed = rows.iter().all(|r| r.passed);
 
     if args.json {
         let report = Report {
-            model: "logreg",
+            model: architecture,
             dataset: source.kind.name(),
             backend,
             batch_size: tb,
@@ -75,7 +82,8 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "gradcheck: logistic regression on the first {tb} training images of {} ({}), device {backend}",
+            "gradcheck: {} on the first {tb} training images of {} ({}), device {backend}",
+            architecture.describe(),
             source.kind.name(),
             source.origin()
         );

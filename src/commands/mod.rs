@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod bench;
+pub mod devices;
 pub mod eval;
 pub mod gradcheck;
 pub mod predict;
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(&args),
         Command::Predict(args) => predict::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Devices => devices::run(),
     }
 }

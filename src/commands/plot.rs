@@ -15,7 +15,7 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| args.run.clone());
     ensure_dir(&out)?;
     let backend = args.device.backend()?;
-    let device = backend.device();
+    let device = backend.open()?;
     let epochs = read_metrics_csv(&args.run.join("metrics.csv"))?;
     let (model, meta, _) = load_model(&args.run, &device)?;
     let source = DataSource {
@@ -24,7 +24,7 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     };
     let data = source.load()?;
     let mut written = vec![
-        write_curves(&out, &epochs, meta.dataset.name())?,
+        write_curves(&out, &epochs, &format!("{} on {}", meta.model.describe(), meta.dataset.name()))?,
         write_weights(&out, &model, &data.class_names())?,
     ];
     let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;

@@ -24,7 +24,7 @@ struct Guess {
 /// Prints the three most probable classes of each image.
 pub fn run(args: &PredictArgs) -> Result<()> {
     let backend = args.device.backend()?;
-    let device = backend.device();
+    let device = backend.open()?;
     let (model, meta, _) = load_model(&args.model, &device)?;
     let names = meta.dataset.class_names();
     // Read every image first: a bad one fails the command before anything is printed.

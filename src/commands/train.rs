@@ -9,7 +9,6 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::cli::{TrainArgs, name_of};
 use crate::data::{DataSource, Dataset};
 use crate::fsutil::ensure_dir;
-use crate::model::LogisticRegression;
 use crate::persist::{ModelMeta, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
@@ -18,7 +17,7 @@ use crate::training::{EpochMetrics, TrainConfig, Trainer};
 /// Options a resumed run takes from its checkpoint and may not change.
 const FIXED_ON_RESUME: &[&str] = &[
     "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "init", "train_limit",
-    "test_limit",
+    "test_limit", "kind", "hidden", "activation",
 ];
 
 /// Trains (or resumes), printing a line per epoch and writing the run's files.
@@ -28,16 +27,17 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     if args.checkpoint_every == 0 {
         bail!("--checkpoint-every must be at least 1");
     }
-    let device = backend.device();
+    let device = backend.open()?;
 
     // The settings: from the command line, or from the checkpoint of the run to resume.
     let (mut meta, out, resumed) = match &args.resume {
-        None => (fresh_meta(args, backend), args.out.clone(), None),
+        None => (fresh_meta(args, backend)?, args.out.clone(), None),
         Some(dir) => {
             if args.explicit.iter().any(|id| id == "out") && args.out != *dir {
                 bail!("--resume writes into the run's own folder: drop --out or make it {}", dir.display());
             }
             if let Some(flag) = args.explicit.iter().find(|id| FIXED_ON_RESUME.contains(&id.as_str())) {
+                let flag = if flag == "kind" { "model" } else { flag.as_str() };
                 bail!(
                     "--{} cannot be changed when resuming: the run's settings are in {}",
                     flag.replace('_', "-"),
@@ -102,7 +102,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         }
         None => {
             device.seed(meta.seed);
-            (LogisticRegression::new(meta.init, &device), Vec::new())
+            (meta.model.init(meta.init, &device), Vec::new())
         }
     };
     let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
@@ -157,7 +157,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         out.join("model.json"),
     ];
     if !args.no_plots {
-        written.push(write_curves(&out, &epochs, data.kind.name())?);
+        let title = format!("{} on {}", meta.model.describe(), data.kind.name());
+        written.push(write_curves(&out, &epochs, &title)?);
         written.push(write_weights(&out, &model, &data.class_names())?);
         let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;
         written.extend(paths);
@@ -173,9 +174,10 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 }
 
 /// The settings of a new run, from the command line.
-fn fresh_meta(args: &TrainArgs, backend: crate::backend::Backend) -> ModelMeta {
-    ModelMeta {
-        model: "logreg".to_string(),
+fn fresh_meta(args: &TrainArgs, backend: crate::backend::Backend) -> Result<ModelMeta> {
+    let architecture = args.model.architecture()?;
+    Ok(ModelMeta {
+        model: architecture,
         dataset: args.data.dataset,
         data_dir: args.data.data_dir.clone(),
         config: TrainConfig {
@@ -186,7 +188,7 @@ fn fresh_meta(args: &TrainArgs, backend: crate::backend::Backend) -> ModelMeta {
             grad: args.grad,
             optimizer: args.optimizer,
         },
-        init: args.init,
+        init: args.init.unwrap_or(architecture.default_init()),
         train_limit: args.train_limit,
         test_limit: args.test_limit,
         seed: args.seed,
@@ -194,7 +196,7 @@ fn fresh_meta(args: &TrainArgs, backend: crate::backend::Backend) -> ModelMeta {
         backend,
         test_accuracy: None,
         parameters_fnv1a: String::new(),
-    }
+    })
 }
 
 fn print_header(
@@ -207,7 +209,8 @@ fn print_header(
 ) {
     let config = &meta.config;
     println!(
-        "handgrad: logistic regression 784→10 on {} ({}): {} train / {} test images, loaded in {:.2} s",
+        "handgrad: {} on {} ({}): {} train / {} test images, loaded in {:.2} s",
+        meta.model.describe(),
         data.kind.name(),
         data.origin,
         data.train.len(),

@@ -1,0 +1,182 @@
+//! Exercise 2 of the lab: a perceptron with one hidden layer, 784 → L → 10, and its
+//! backward pass written by hand.
+//!
+//! ```text
+//! U = X Wʰ + bʰ      H = σ(U)            (hidden layer, L units)
+//! S = H Wʸ + bʸ      Ŷ = softmax(S)      (output layer, 10 classes)
+//! ```
+
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor};
+
+use crate::data::{Batch, CLASSES, PIXELS};
+use crate::gradients::{AnalyticGradients, StepGradients, cross_entropy, softmax};
+use crate::model::Classifier;
+
+/// The hidden layer's activation σ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// σ(u) = 1 / (1 + e⁻ᵘ), σ'(u) = σ(u)(1 − σ(u)) — the lab's.
+    Sigmoid,
+    /// σ(u) = max(0, u), σ'(u) = 1 where u > 0.
+    Relu,
+}
+
+/// One hidden layer of `L` units between the pixels and the classes.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    /// `Wʰ` (784 × L) and `bʰ` (L).
+    pub hidden: Linear,
+    /// `Wʸ` (L × 10) and `bʸ` (10).
+    pub output: Linear,
+    /// Sigmoid (0) or ReLU (1); a plain number so that the module derive keeps it as a
+    /// constant.
+    activation: usize,
+}
+
+impl Mlp {
+    /// A new network with `hidden` units. The weights are drawn from N(0, σ²) with
+    /// σ = 1/√(inputs of the layer) — 1/√784 for `Wʰ` and 1/√L for `Wʸ` — and the biases
+    /// start at zero. Zero weights would not work: every hidden unit would compute the same
+    /// thing and get the same gradient, forever (see the README).
+    pub fn new(hidden: usize, activation: Activation, device: &Device) -> Self {
+        let layer = |d_in: usize, d_out: usize| {
+            let mut linear = LinearConfig::new(d_in, d_out)
+                .with_initializer(Initializer::Normal {
+                    mean: 0.0,
+                    std: 1.0 / (d_in as f64).sqrt(),
+                })
+                .init(device);
+            linear.bias = linear.bias.map(|b| b.map(|t| t.zeros_like()));
+            linear
+        };
+        Self {
+            hidden: layer(PIXELS, hidden),
+            output: layer(hidden, CLASSES),
+            activation: match activation {
+                Activation::Sigmoid => 0,
+                Activation::Relu => 1,
+            },
+        }
+    }
+
+    /// A network with all its parameters given: `Wʰ` (784 × L), `bʰ`, `Wʸ` (L × 10), `bʸ`.
+    pub fn from_parameters(
+        wh: Tensor<2>,
+        bh: Tensor<1>,
+        wy: Tensor<2>,
+        by: Tensor<1>,
+        activation: Activation,
+    ) -> Self {
+        let linear = |w, b| Linear {
+            weight: Param::from_tensor(w),
+            bias: Some(Param::from_tensor(b)),
+        };
+        Self {
+            hidden: linear(wh, bh),
+            output: linear(wy, by),
+            activation: match activation {
+                Activation::Sigmoid => 0,
+                Activation::Relu => 1,
+            },
+        }
+    }
+
+    /// The activation of the hidden layer.
+    pub fn activation(&self) -> Activation {
+        if self.activation == 1 { Activation::Relu } else { Activation::Sigmoid }
+    }
+
+    /// Hidden units `L`.
+    pub fn hidden_units(&self) -> usize {
+        self.hidden.weight.val().dims()[1]
+    }
+
+    /// `Wʰ`, 784 × L: column `j` is hidden unit `j`'s input template.
+    pub fn wh(&self) -> Tensor<2> {
+        self.hidden.weight.val()
+    }
+
+    /// `Wʸ`, L × 10.
+    pub fn wy(&self) -> Tensor<2> {
+        self.output.weight.val()
+    }
+
+    /// `bʰ`.
+    pub fn bh(&self) -> Tensor<1> {
+        bias(&self.hidden)
+    }
+
+    /// `bʸ`.
+    pub fn by(&self) -> Tensor<1> {
+        bias(&self.output)
+    }
+
+    /// `H = σ(U)` and `σ'(U)`, from `U`.
+    pub fn activate(&self, u: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        match self.activation() {
+            Activation::Sigmoid => {
+                // σ(U) = 1 / (1 + e⁻ᵁ), written out: burn's `sigmoid` computes in f32 even on
+                // f64 tensors, which would blur the f64 gradient check.
+                let h = u.neg().exp().add_scalar(1.0).recip();
+                // σ'(U) = σ(U) ⊙ (1 − σ(U))
+                let dh = h.clone() * h.clone().neg().add_scalar(1.0);
+                (h, dh)
+            }
+            Activation::Relu => {
+                let positive = u.clone().greater_elem(0.0).float().cast(u.dtype());
+                (u.clamp_min(0.0), positive)
+            }
+        }
+    }
+}
+
+fn bias(layer: &Linear) -> Tensor<1> {
+    layer.bias.as_ref().map(Param::val).expect("the layer has a bias")
+}
+
+impl Classifier for Mlp {
+    fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        let (h, _) = self.activate(self.hidden.forward(x));
+        self.output.forward(h)
+    }
+}
+
+impl AnalyticGradients for Mlp {
+    fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
+        let x = batch.images.clone();
+        let tb = batch.len() as f64;
+
+        // Forward.
+        let u = self.hidden.forward(x.clone()); //                 U = X Wʰ + bʰ
+        let (h, dh) = self.activate(u); //                          H = σ(U), and σ'(U)
+        let s = self.output.forward(h.clone()); //                 S = H Wʸ + bʸ
+        let (y_hat, log_y_hat) = softmax(s); //                     Ŷ = softmax(S)
+
+        // Backward, output layer: the same formulas as the logistic regression, with H as input.
+        let delta_y = y_hat - batch.y_star.clone(); //              δʸ = Ŷ − Y*
+        let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(tb); // ∂L/∂Wʸ = Hᵀ δʸ / tb
+        let grad_by = delta_y.clone().sum_dim(0).reshape([-1]).div_scalar(tb); // ∂L/∂bʸ = Σ δʸ / tb
+
+        // Backward, hidden layer: the error flows back through Wʸ and through σ.
+        let delta_h = delta_y.matmul(self.wy().transpose()) * dh; // δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
+        // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ (see the logistic regression)
+        let grad_wh = delta_h.clone().transpose().matmul(x).transpose().div_scalar(tb);
+        let grad_bh = delta_h.sum_dim(0).reshape([-1]).div_scalar(tb); // ∂L/∂bʰ = Σ δʰ / tb
+
+        let mut grads = GradientsParams::new();
+        grads.register(self.hidden.weight.id, grad_wh);
+        grads.register(self.output.weight.id, grad_wy);
+        if let (Some(bh), Some(by)) = (&self.hidden.bias, &self.output.bias) {
+            grads.register(bh.id, grad_bh);
+            grads.register(by.id, grad_by);
+        }
+        StepGradients {
+            grads,
+            loss: cross_entropy(log_y_hat, batch.y_star.clone()),
+        }
+    }
+}

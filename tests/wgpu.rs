@@ -1,0 +1,122 @@
+//! The wgpu backend, run for real: on a GPU where there is one, else on a software Vulkan
+//! driver (Mesa's lavapipe: `apt-get install mesa-vulkan-drivers`). Small data: lavapipe is
+//! slow. Built only with `--features wgpu`.
+#![cfg(feature = "wgpu")]
+
+mod common;
+
+use std::process::Command;
+
+use common::{max_abs_diff, synthetic_dataset, synthetic_split, values};
+use handgrad::backend::{Backend, wgpu_adapters};
+use handgrad::data::{Batch, Dataset};
+use handgrad::gradients::{AnalyticGradients, autodiff_gradients};
+use handgrad::inference::{EvalPlan, evaluate, evaluate_with};
+use handgrad::model::{Init, LogisticRegression};
+use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+
+fn wgpu() -> burn::tensor::Device {
+    let adapters = wgpu_adapters();
+    assert!(!adapters.is_empty(), "no wgpu adapter: install mesa-vulkan-drivers");
+    // Shown with --nocapture, and in CI's log: which adapter these tests ran on.
+    eprintln!("wgpu adapter: {} ({})", adapters[0].name, adapters[0].kind);
+    Backend::Wgpu.open().unwrap()
+}
+
+#[test]
+fn analytic_gradients_equal_autodiff_on_wgpu() {
+    let device = wgpu();
+    device.seed(3);
+    let split = synthetic_split(64, 5);
+    let batch = Batch::range(&split, 0, 64, &device);
+    let model = LogisticRegression::from_parameters(
+        burn::tensor::Tensor::random([784, 10], burn::tensor::Distribution::Normal(0.0, 0.05), &device),
+        burn::tensor::Tensor::random([10], burn::tensor::Distribution::Normal(0.0, 1.0), &device),
+    );
+    let manual = model.analytic_gradients(&batch);
+    let auto = autodiff_gradients(&model, &batch);
+    let id_w = model.linear.weight.id;
+    let id_b = model.linear.bias.as_ref().unwrap().id;
+    let (mw, aw) = (values(manual.grads.get::<2>(id_w).unwrap()), values(auto.grads.get::<2>(id_w).unwrap()));
+    let (mb, ab) = (values(manual.grads.get::<1>(id_b).unwrap()), values(auto.grads.get::<1>(id_b).unwrap()));
+    assert!(mw.iter().any(|g| g.abs() > 1e-3));
+    assert!(max_abs_diff(&mw, &aw) <= 1e-6, "W: {:e}", max_abs_diff(&mw, &aw));
+    assert!(max_abs_diff(&mb, &ab) <= 1e-6, "b: {:e}", max_abs_diff(&mb, &ab));
+}
+
+fn train(data: &Dataset, backend: Backend, device: burn::tensor::Device) -> Vec<EpochMetrics> {
+    let config = TrainConfig {
+        epochs: 3,
+        batch_size: 50,
+        ..TrainConfig::lab()
+    };
+    let model = LogisticRegression::new(Init::Zeros, &device);
+    let mut trainer = Trainer::new(model, config, data, device).unwrap();
+    let _ = backend;
+    (0..3).map(|_| trainer.epoch(&mut Quiet).unwrap()).collect()
+}
+
+#[test]
+fn a_short_run_on_wgpu_matches_the_cpu() {
+    let data = synthetic_dataset(1_500, 500, 8);
+    let gpu = train(&data, Backend::Wgpu, wgpu());
+    let cpu_backend = Backend::default_backend().unwrap();
+    let cpu = train(&data, cpu_backend, cpu_backend.device());
+    for (g, c) in gpu.iter().zip(&cpu) {
+        assert!((g.train_accuracy() - c.train_accuracy()).abs() <= 0.02, "epoch {}: train {} vs {}", g.epoch, g.train_accuracy(), c.train_accuracy());
+        assert!((g.test_accuracy() - c.test_accuracy()).abs() <= 0.02, "epoch {}: test {} vs {}", g.epoch, g.test_accuracy(), c.test_accuracy());
+        assert!((g.loss - c.loss).abs() < 1e-4, "epoch {}: loss {} vs {}", g.epoch, g.loss, c.loss);
+    }
+    assert!(gpu[2].test_accuracy() > 80.0);
+}
+
+#[test]
+fn evaluation_in_chunks_handles_a_set_larger_than_a_device_buffer() {
+    let device = wgpu();
+    // 60 000 images are 188 MB as f32: more than a storage buffer may hold on most Vulkan
+    // devices (lavapipe: 128 MiB). The evaluation uploads them in chunks.
+    let split = synthetic_split(60_000, 13);
+    assert!(split.len() * 784 * 4 > 128 << 20);
+    let plan = EvalPlan::for_device(&device);
+    assert_eq!(plan, EvalPlan { chunk: 10_000, threads: 1 });
+    device.seed(4);
+    let w = burn::tensor::Tensor::random([784, 10], burn::tensor::Distribution::Normal(0.0, 0.05), &device);
+    let b = burn::tensor::Tensor::random([10], burn::tensor::Distribution::Normal(0.0, 0.5), &device);
+    let gpu_model = LogisticRegression::from_parameters(w.clone(), b.clone());
+    let on_gpu = evaluate_with(&gpu_model, &split, &device, plan);
+    assert_eq!(on_gpu.total, 60_000);
+    // The same parameters on the CPU.
+    let cpu = Backend::default_backend().unwrap().device();
+    let cpu_model = LogisticRegression::from_parameters(
+        burn::tensor::Tensor::from_data(w.into_data(), &cpu),
+        burn::tensor::Tensor::from_data(b.into_data(), &cpu),
+    );
+    let on_cpu = evaluate(&cpu_model, &split, &cpu);
+    let agree = on_gpu.predictions.iter().zip(&on_cpu.predictions).filter(|(a, b)| a == b).count();
+    // Rounding may flip a near-tie; nothing else may differ.
+    assert!(agree >= 59_990, "{agree} of 60000 predictions agree");
+    assert!(on_gpu.correct.abs_diff(on_cpu.correct) <= 10);
+}
+
+#[test]
+fn devices_lists_the_adapter_and_a_missing_driver_is_one_line() {
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad")).arg("devices").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    let name = &wgpu_adapters()[0].name;
+    assert!(stdout.contains(name.as_str()), "{stdout}");
+    eprintln!("{stdout}");
+
+    // Hide every driver (Vulkan ICDs and EGL vendors): no adapter, one clear line.
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--device", "wgpu", "--data-dir", "/nonexistent"])
+        .env("VK_ICD_FILENAMES", "/nonexistent.json")
+        .env("VK_DRIVER_FILES", "/nonexistent.json")
+        .env("__EGL_VENDOR_LIBRARY_FILENAMES", "/nonexistent.json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no graphics adapter found") && stderr.contains("--device ndarray works"), "{stderr}");
+}
