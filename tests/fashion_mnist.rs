@@ -98,3 +98,27 @@ fn autodiff_and_burn_optimizer_reproduce_it_too() {
     assert_follows_reference("autodiff", &train(&data, GradSource::Autodiff, OptimizerKind::Manual));
     assert_follows_reference("burn optimizer", &train(&data, GradSource::Autodiff, OptimizerKind::Burn));
 }
+
+#[test]
+#[ignore = "needs dataset-fashion-mnist"]
+fn the_mlp_beats_logistic_regression_after_the_same_epochs() {
+    use handgrad::mlp::Activation;
+    use handgrad::model::Architecture;
+    let data = fashion();
+    let device = Backend::default_backend().unwrap().device();
+    let epochs = 5;
+    let mut results = Vec::new();
+    for (architecture, lr) in [
+        (Architecture::Logreg, 0.1),
+        (Architecture::Mlp { hidden: 100, activation: Activation::Sigmoid }, 1.0),
+    ] {
+        device.seed(0);
+        let model = architecture.init(architecture.default_init(), &device);
+        let config = TrainConfig { epochs, lr, ..TrainConfig::lab() };
+        let mut trainer = Trainer::new(model, config, &data, device.clone()).unwrap();
+        let last = (0..epochs).map(|_| trainer.epoch(&mut Quiet).unwrap()).last().unwrap();
+        eprintln!("{}: test {:.2}% after {epochs} epochs", architecture.describe(), last.test_accuracy());
+        results.push(last.test_accuracy());
+    }
+    assert!(results[1] > results[0] + 1.0, "MLP {} vs logistic regression {}", results[1], results[0]);
+}

@@ -1,0 +1,191 @@
+//! Exercise 2: the MLP's hand-written backward pass against autodiff and f64 finite
+//! differences, the three ways to train it, and why it cannot start from zero.
+
+mod common;
+
+use std::process::Command;
+
+use common::{max_abs_diff, synthetic_dataset, synthetic_split, temp_dir, values, write_idx_dir};
+use handgrad::backend::Backend;
+use handgrad::check::bugs::Bug;
+use handgrad::check::gradcheck::{CheckConfig, check};
+use handgrad::data::{Batch, Dataset};
+use handgrad::gradients::{AnalyticGradients, autodiff_gradients};
+use handgrad::mlp::{Activation, Mlp};
+use handgrad::model::{Architecture, Init, Model};
+use handgrad::gradients::GradSource;
+use handgrad::sgd::OptimizerKind;
+use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+
+fn cpu_backends() -> Vec<Backend> {
+    Backend::compiled_in().into_iter().filter(|b| *b != Backend::Wgpu).collect()
+}
+
+fn mlp(activation: Activation, device: &burn::tensor::Device) -> Mlp {
+    Mlp::new(32, activation, device)
+}
+
+#[test]
+fn mlp_gradients_equal_autodiff_at_random_parameters() {
+    for backend in cpu_backends() {
+        let device = backend.device();
+        for activation in [Activation::Sigmoid, Activation::Relu] {
+            device.seed(7);
+            let model = mlp(activation, &device);
+            let split = synthetic_split(100, 4);
+            let batch = Batch::range(&split, 0, 100, &device);
+            let manual = model.analytic_gradients(&batch);
+            let auto = autodiff_gradients(&model, &batch);
+            let ids = [
+                (model.hidden.weight.id, 2),
+                (model.hidden.bias.as_ref().unwrap().id, 1),
+                (model.output.weight.id, 2),
+                (model.output.bias.as_ref().unwrap().id, 1),
+            ];
+            for (i, (id, rank)) in ids.into_iter().enumerate() {
+                let (m, a) = if rank == 2 {
+                    (values(manual.grads.get::<2>(id).unwrap()), values(auto.grads.get::<2>(id).unwrap()))
+                } else {
+                    (values(manual.grads.get::<1>(id).unwrap()), values(auto.grads.get::<1>(id).unwrap()))
+                };
+                assert!(m.iter().any(|g| g.abs() > 1e-5), "{backend} {activation:?}: parameter {i} has a ~0 gradient");
+                let d = max_abs_diff(&m, &a);
+                assert!(d <= 1e-6, "{backend} {activation:?}: parameter {i}: max |Δ| = {d:e}");
+            }
+        }
+    }
+}
+
+fn config(eps: f64, bug: Option<Bug>) -> CheckConfig {
+    CheckConfig { samples: 300, eps, seed: 2, steps: 20, lr: 0.5, tol: 1e-6, fd_tol: 1e-5, bug }
+}
+
+#[test]
+fn mlp_gradients_match_f64_finite_differences() {
+    for backend in cpu_backends() {
+        let device = backend.device();
+        let split = synthetic_split(2_000, 9);
+        let batch = Batch::range(&split, 0, 100, &device);
+        let mut steps = |k: usize| Batch::range(&split, 100 * (k % 20), 100 * (k % 20) + 100, &device);
+        for (activation, eps) in [(Activation::Sigmoid, 1e-3), (Activation::Relu, 1e-5)] {
+            device.seed(1);
+            let model = Model::Mlp(mlp(activation, &device));
+            let rows = check(&model, &batch, &mut steps, &device, &config(eps, None)).unwrap();
+            assert_eq!(rows.len(), 3 * 8);
+            for r in &rows {
+                assert!(r.passed, "{backend} {activation:?}: {r:?}");
+            }
+            // At the random point every parameter is checked in f64, to 1e-5.
+            for r in rows.iter().filter(|r| r.point.starts_with("random") && r.against != "autodiff") {
+                assert_eq!(r.precision, "f64");
+                assert!(r.errors.max_rel <= 1e-5, "{r:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn forgetting_sigma_prime_is_caught_in_the_hidden_layer_only() {
+    let device = Backend::default_backend().unwrap().device();
+    let split = synthetic_split(500, 3);
+    let batch = Batch::range(&split, 0, 100, &device);
+    let mut steps = |k: usize| Batch::range(&split, 100 * (k % 5), 100 * (k % 5) + 100, &device);
+    device.seed(5);
+    let model = Model::Mlp(mlp(Activation::Sigmoid, &device));
+    let rows = check(&model, &batch, &mut steps, &device, &config(1e-3, Some(Bug::NoSigmaPrime))).unwrap();
+    for r in rows.iter().filter(|r| r.point != "zero") {
+        let hidden = r.param == "Wh" || r.param == "bh";
+        assert_eq!(!r.passed, hidden, "{r:?}");
+    }
+}
+
+fn run(data: &Dataset, grad: GradSource, optimizer: OptimizerKind, init: Init) -> (Vec<EpochMetrics>, Model) {
+    let device = Backend::default_backend().unwrap().device();
+    device.seed(11);
+    let model = Architecture::Mlp { hidden: 24, activation: Activation::Sigmoid }.init(init, &device);
+    let config = TrainConfig { epochs: 3, lr: 0.5, batch_size: 50, shuffle_seed: None, grad, optimizer };
+    let mut trainer = Trainer::new(model, config, data, device).unwrap();
+    let metrics = (0..3).map(|_| trainer.epoch(&mut Quiet).unwrap()).collect();
+    (metrics, trainer.into_model())
+}
+
+fn parameters(model: &Model) -> Vec<f64> {
+    let m = model.as_mlp().unwrap();
+    [values(m.wh()), values(m.bh()), values(m.wy()), values(m.by())].concat()
+}
+
+#[test]
+fn manual_autodiff_and_burn_optimizer_train_the_mlp_alike() {
+    let data = synthetic_dataset(1_500, 400, 21);
+    let (reference, model) = run(&data, GradSource::Manual, OptimizerKind::Manual, Init::Normal);
+    assert!(reference[2].test_accuracy() > 80.0, "{:?}", reference[2]);
+    let p0 = parameters(&model);
+    for (grad, optimizer) in [
+        (GradSource::Autodiff, OptimizerKind::Manual),
+        (GradSource::Manual, OptimizerKind::Burn),
+        (GradSource::Autodiff, OptimizerKind::Burn),
+    ] {
+        let (metrics, model) = run(&data, grad, optimizer, Init::Normal);
+        for (m, r) in metrics.iter().zip(&reference) {
+            assert!((m.train_accuracy() - r.train_accuracy()).abs() <= 0.02, "{grad:?}/{optimizer:?} {m:?} vs {r:?}");
+            assert!((m.test_accuracy() - r.test_accuracy()).abs() <= 0.02, "{grad:?}/{optimizer:?} {m:?} vs {r:?}");
+        }
+        let d = max_abs_diff(&parameters(&model), &p0);
+        assert!(d <= 1e-4, "{grad:?}/{optimizer:?}: parameters differ by {d:e}");
+    }
+}
+
+#[test]
+fn from_zero_every_hidden_unit_stays_the_same() {
+    // The symmetry that makes zero init useless: all hidden units get the same gradient, so
+    // they stay copies of one another — the network has, in effect, one hidden unit.
+    let data = synthetic_dataset(600, 200, 5);
+    let (_, model) = run(&data, GradSource::Manual, OptimizerKind::Manual, Init::Zeros);
+    let m = model.as_mlp().unwrap();
+    let wh = values(m.wh()); // 784 × 24, row-major
+    let wy = values(m.wy()); // 24 × 10
+    for i in 0..784 {
+        let row = &wh[i * 24..(i + 1) * 24];
+        assert!(row.iter().all(|&v| v == row[0]), "pixel {i}: hidden units differ");
+    }
+    for j in 1..24 {
+        assert_eq!(&wy[j * 10..(j + 1) * 10], &wy[..10], "unit {j}");
+    }
+    // And they did move: this is not a model that stayed at zero.
+    assert!(wy.iter().any(|v| v.abs() > 1e-3));
+}
+
+#[test]
+fn an_mlp_run_saves_and_reloads_through_the_cli() {
+    let dir = temp_dir("mlp-cli");
+    let data = dir.join("data");
+    write_idx_dir(&data, &synthetic_dataset(600, 200, 14), true);
+    let run = dir.join("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--data-dir", data.to_str().unwrap(), "--model", "mlp", "--hidden", "16", "--lr", "0.5"])
+        .args(["--epochs", "2", "--out", run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("MLP 784→16 (sigmoid)→10"), "{stdout}");
+    assert!(stdout.contains("init normal"), "{stdout}");
+    let last = stdout.lines().filter(|l| l.starts_with("epoch ")).last().unwrap().to_string();
+    let eval = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["eval", "--model", run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let eval_out = String::from_utf8_lossy(&eval.stdout);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let count = last.split("test ").nth(1).unwrap().split(['(', ')']).nth(1).unwrap().to_string();
+    assert!(eval_out.contains(&format!("({count})")), "{eval_out} vs {last}");
+    // A resumed MLP run refuses to change its shape.
+    let resumed = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--resume", run.to_str().unwrap(), "--hidden", "8"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("--hidden cannot be changed"));
+    // The weights picture shows the 16 hidden units' templates.
+    let picture = image::open(run.join("weights.png")).unwrap().to_rgb8();
+    assert!(picture.width() >= 420);
+}
