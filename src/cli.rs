@@ -299,6 +299,11 @@ pub struct ShowArgs {
     /// Print the images as characters on the terminal instead of writing a picture.
     #[arg(long)]
     pub ascii: bool,
+
+    /// Instead of the grid, write each image as its own 28×28 PNG in DIR
+    /// (`test-00000-label-7.png`, …): inputs for `predict`.
+    #[arg(long, value_name = "DIR", conflicts_with = "ascii")]
+    pub export: Option<PathBuf>,
 }
 
 /// `handgrad plot`.

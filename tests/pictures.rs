@@ -212,3 +212,21 @@ fn show_previews_as_characters() {
     assert!(!dir.join("exo0.png").exists());
 }
 
+
+#[test]
+fn show_exports_each_image_as_a_28_by_28_png() {
+    let dir = temp_dir("pictures-export");
+    let data = synthetic_dataset(12, 12, 4);
+    write_idx_dir(&dir.join("data"), &data, false);
+    let out = handgrad(&[
+        "show", "--data-dir", dir.join("data").to_str().unwrap(), "--split", "test", "--count", "3",
+        "--export", dir.join("png").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for i in 0..3 {
+        let path = dir.join(format!("png/test-{i:05}-label-{}.png", data.test.labels[i]));
+        let picture = image::open(&path).unwrap().to_luma8();
+        assert_eq!(picture.dimensions(), (28, 28));
+        assert_eq!(picture.into_raw(), data.test.image(i), "image {i}");
+    }
+}

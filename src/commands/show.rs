@@ -3,7 +3,9 @@
 use anyhow::{Result, bail};
 
 use crate::cli::{ShowArgs, name_of};
-use crate::fsutil::ensure_parent;
+use crate::data::SIDE;
+use crate::fsutil::{ensure_dir, ensure_parent};
+use crate::plot::canvas::{Canvas, gray};
 use crate::plot::grid::{GridLayout, ascii_preview, image_grid};
 
 /// Writes the grid picture, or prints the character preview.
@@ -12,15 +14,29 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     if count == 0 {
         bail!("--count must be at least 1");
     }
-    if !args.ascii {
-        // Fail on an unwritable destination before reading any data.
-        ensure_parent(&args.out)?;
+    // Fail on an unwritable destination before reading any data.
+    match (&args.export, args.ascii) {
+        (Some(dir), _) => ensure_dir(dir)?,
+        (None, false) => ensure_parent(&args.out)?,
+        (None, true) => {}
     }
     let source = args.data.source();
     let split = source.split(args.split)?;
     let count = count.min(split.len());
     if args.ascii {
         print!("{}", ascii_preview(&split, count, &source.kind.class_names()));
+        return Ok(());
+    }
+    if let Some(dir) = &args.export {
+        let which = name_of(&args.split);
+        for i in 0..count {
+            let name = format!("{which}-{i:05}-label-{}.png", split.labels[i]);
+            let values: Vec<f32> = split.image(i).iter().map(|&p| p as f32).collect();
+            let mut canvas = Canvas::new(SIDE as u32, SIDE as u32, [0, 0, 0]);
+            canvas.image(&values, SIDE as u32, 0, 0, SIDE as u32, &gray);
+            canvas.save(&dir.join(name))?;
+        }
+        println!("wrote {count} images of 28×28 as PNG in {}", dir.display());
         return Ok(());
     }
     image_grid(&split, count).save(&args.out)?;
