@@ -26,7 +26,7 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train the logistic regression by mini-batch SGD (exercise 1 of the lab).
+    /// Train the logistic regression (exercise 1) or the MLP (exercise 2) by mini-batch SGD.
     Train(TrainArgs),
     /// Check the analytic gradients against autodiff and finite differences on a real batch.
     Gradcheck(GradcheckArgs),

@@ -40,16 +40,8 @@ impl Bug {
     }
 }
 
-/// `(∂L/∂W, ∂L/∂b)` of the logistic regression with `bug` in it; `None` for a bug that
-/// belongs to another model.
-pub fn logreg_gradients_with(
-    model: &LogisticRegression,
-    batch: &Batch,
-    bug: Bug,
-) -> Option<(Tensor<2>, Tensor<1>)> {
-    let x = batch.images.clone();
-    let tb = batch.len() as f64;
-    let s = model.logits(x.clone());
+/// `Δʸ = Ŷ − Y*` from the scores `S`, with the softmax or sign slips if asked.
+fn output_error(s: Tensor<2>, batch: &Batch, bug: Bug) -> Tensor<2> {
     let y_hat = match bug {
         // Ŷ = exp(S) / Σ over the batch — the numpy `sum(axis=0)` slip.
         Bug::SoftmaxAxis => {
@@ -58,14 +50,30 @@ pub fn logreg_gradients_with(
         }
         _ => softmax(s).0,
     };
-    let delta = match bug {
+    match bug {
         Bug::Sign => batch.y_star.clone() - y_hat, // Δ = Y* − Ŷ
         _ => y_hat - batch.y_star.clone(),
-    };
-    let scale = match bug {
+    }
+}
+
+/// The 1/tb of eq. (4)–(5), or 1 when it is forgotten.
+fn mean_factor(batch: &Batch, bug: Bug) -> f64 {
+    match bug {
         Bug::NoMean => 1.0, // no 1/tb
-        _ => 1.0 / tb,
-    };
+        _ => 1.0 / batch.len() as f64,
+    }
+}
+
+/// `(∂L/∂W, ∂L/∂b)` of the logistic regression with `bug` in it; `None` for a bug that
+/// belongs to another model.
+pub fn logreg_gradients_with(
+    model: &LogisticRegression,
+    batch: &Batch,
+    bug: Bug,
+) -> Option<(Tensor<2>, Tensor<1>)> {
+    let x = batch.images.clone();
+    let delta = output_error(model.logits(x.clone()), batch, bug);
+    let scale = mean_factor(batch, bug);
     let grad_w = match bug {
         // Δᵀ X is 10 × 784; reshaping it to 784 × 10 scrambles the entries.
         Bug::Transpose => delta.clone().transpose().matmul(x).reshape([784, 10]),
@@ -84,22 +92,10 @@ pub type MlpGradients = (Tensor<2>, Tensor<1>, Tensor<2>, Tensor<1>);
 /// The MLP's gradients with `bug` in it (the backward pass of `mlp.rs` with one line changed).
 pub fn mlp_gradients_with(model: &Mlp, batch: &Batch, bug: Bug) -> Option<MlpGradients> {
     let x = batch.images.clone();
-    let tb = batch.len() as f64;
     let u = model.hidden.forward(x.clone());
     let (h, dh) = model.activate(u);
-    let s = model.output.forward(h.clone());
-    let y_hat = match bug {
-        Bug::SoftmaxAxis => {
-            let e = (s.clone() - s.max_dim(0)).exp();
-            e.clone() / e.sum_dim(0)
-        }
-        _ => softmax(s).0,
-    };
-    let delta_y = match bug {
-        Bug::Sign => batch.y_star.clone() - y_hat, // δʸ = Y* − Ŷ
-        _ => y_hat - batch.y_star.clone(),
-    };
-    let scale = if bug == Bug::NoMean { 1.0 } else { 1.0 / tb };
+    let delta_y = output_error(model.output.forward(h.clone()), batch, bug);
+    let scale = mean_factor(batch, bug);
     let grad_wy = h.transpose().matmul(delta_y.clone());
     let grad_by = delta_y.clone().sum_dim(0).reshape([-1]);
     let back = delta_y.matmul(model.wy().transpose());
