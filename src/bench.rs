@@ -72,13 +72,13 @@ pub fn median(mut samples: Vec<f64>) -> f64 {
     if n % 2 == 1 { samples[n / 2] } else { (samples[n / 2 - 1] + samples[n / 2]) / 2.0 }
 }
 
-/// Seconds per call of `f`, as the median of `rounds` timings of `per_round` calls each,
-/// after `warmup` calls.
+/// Seconds per call of `f`: the fastest of `rounds` timings of `per_round` calls each, after
+/// `warmup` calls. (The fastest round is the one least disturbed by the rest of the machine.)
 pub fn time_per_call(warmup: usize, rounds: usize, per_round: usize, mut f: impl FnMut()) -> f64 {
     for _ in 0..warmup {
         f();
     }
-    let samples = (0..rounds)
+    (0..rounds)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..per_round {
@@ -86,8 +86,7 @@ pub fn time_per_call(warmup: usize, rounds: usize, per_round: usize, mut f: impl
             }
             t.elapsed().as_secs_f64() / per_round as f64
         })
-        .collect();
-    median(samples)
+        .fold(f64::INFINITY, f64::min)
 }
 
 /// Seconds per SGD step (batch `tb`, batches in order, as in training) with this gradient
@@ -104,7 +103,7 @@ pub fn step_seconds<M: AnalyticGradients>(
     let mut optim = Optimizer::new(optimizer);
     let batches = data.train.len() / tb;
     let mut k = 0;
-    let seconds = time_per_call(20, 5, 100, || {
+    let seconds = time_per_call(100, 7, 100, || {
         let start = (k % batches) * tb;
         k += 1;
         let batch = Batch::range(&data.train, start, start + tb, device);
@@ -118,7 +117,7 @@ pub fn step_seconds<M: AnalyticGradients>(
 
 /// Seconds for one evaluation pass over both splits (what every epoch does).
 pub fn eval_seconds<M: AnalyticGradients>(model: &M, data: &Dataset, device: &Device) -> f64 {
-    time_per_call(1, 3, 1, || {
+    time_per_call(1, 5, 1, || {
         let _ = evaluate(model, &data.train, device);
         let _ = evaluate(model, &data.test, device);
     })

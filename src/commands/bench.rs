@@ -218,9 +218,12 @@ fn markdown(r: &Report) -> String {
                 w.batch_size,
                 w.epochs,
                 human(w.seconds),
-                w.numpy_over_this.map_or("–".to_string(), |x| format!("{x:.1}×")),
+                w.numpy_over_this.map_or("–".to_string(), |x| if x >= 1.0 { format!("{x:.1}×") } else { format!("{x:.2}×") }),
                 w.peak_rss_mb
             );
+        }
+        if r.runs.iter().any(|w| w.epochs != r.runs[0].epochs) {
+            let _ = writeln!(out, "\nRuns of fewer epochs are compared with the numpy time scaled to as many epochs.");
         }
         // Each mode against the manual one on the same backend.
         let _ = writeln!(out);
@@ -242,7 +245,7 @@ fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "Pieces (in one process; median):\n");
+    let _ = writeln!(out, "Pieces (in one process; the fastest of several rounds; the evaluation pass uses every core):\n");
     let _ = writeln!(out, "- data loading (gunzip and parse the four IDX files): {}", human(r.load_seconds));
     let _ = writeln!(out, "\n| backend | piece | time |\n|---|---|---:|");
     for p in &r.pieces {
