@@ -17,6 +17,11 @@ pub const FONT: &str = "sans-serif";
 /// The monospaced font family (Hack), which also has the arrows (→ ↓) Ubuntu lacks.
 pub const MONO: &str = "monospace";
 
+/// The family to set `text` in: the monospaced one if it has arrows, which only Hack has.
+pub fn family_for(text: &str) -> &'static str {
+    if text.contains(['→', '↓']) { MONO } else { FONT }
+}
+
 /// Registers the embedded fonts with plotters (once per process).
 pub fn ensure_font() {
     static DONE: OnceLock<()> = OnceLock::new();
@@ -107,7 +112,7 @@ impl Canvas {
     /// set in the monospaced font, which has them.
     pub fn text(&mut self, text: &str, x: i32, y: i32, size: f64, color: [u8; 3], align: Align) {
         ensure_font();
-        let family = if text.contains(['→', '↓']) { MONO } else { FONT };
+        let family = family_for(text);
         let h = match align {
             Align::Left => HPos::Left,
             Align::Center => HPos::Center,

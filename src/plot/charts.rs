@@ -4,7 +4,7 @@
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 
-use super::canvas::{Align, BLACK, Canvas, WHITE, ensure_font, FONT};
+use super::canvas::{Align, BLACK, Canvas, FONT, WHITE, ensure_font, family_for};
 use crate::data::CLASSES;
 use crate::training::EpochMetrics;
 
@@ -21,7 +21,7 @@ pub fn training_curves(epochs: &[EpochMetrics], title: &str) -> Result<Canvas> {
     {
         let root = BitMapBackend::with_buffer(&mut canvas.rgb, (w, h)).into_drawing_area();
         let root = root
-            .titled(title, (FONT, 18).into_font())
+            .titled(title, (family_for(title), 18).into_font())
             .map_err(plot_error)?;
         let (left, right) = root.split_horizontally(w / 2);
         let last = epochs.len().max(1) as f64;
