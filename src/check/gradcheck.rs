@@ -11,7 +11,6 @@ use super::bugs::Bug;
 use super::reference::Reference;
 use super::{Comparison, central_difference, compare};
 use crate::data::Batch;
-use crate::data::batch::scaled;
 use crate::gradients::{AnalyticGradients, autodiff_gradients};
 use crate::sgd::Optimizer;
 
@@ -302,11 +301,4 @@ impl ModuleMapper for Fill {
 /// A tensor of N(0, σ²) draws shaped like `like`.
 pub fn normal_like<const D: usize>(like: &Tensor<D>, sigma: f64, device: &Device) -> Tensor<D> {
     Tensor::random(like.shape(), Distribution::Normal(0.0, sigma), device)
-}
-
-/// Pixels of a host split scaled like a batch (f32 `/255`, then f64).
-pub fn scaled_f64(pixels: &[u8]) -> Vec<f64> {
-    let mut x = Vec::with_capacity(pixels.len());
-    scaled(pixels, &mut x);
-    x.into_iter().map(f64::from).collect()
 }
