@@ -9,7 +9,7 @@ use handgrad::backend::Backend;
 use handgrad::check::reference::{FlatParams, logreg_loss};
 use handgrad::check::{central_difference, compare};
 use handgrad::data::batch::scaled;
-use handgrad::data::{Batch, PIXELS};
+use handgrad::data::{Batch, PIXELS, Split};
 use handgrad::gradients::{AnalyticGradients, StepGradients, autodiff_gradients};
 use handgrad::model::LogisticRegression;
 
@@ -69,6 +69,15 @@ fn analytic_gradients_equal_autodiff_on_every_cpu_backend() {
     }
 }
 
+/// The pixels (scaled as in a batch) and the flat parameters, in f64, for the plain loss.
+fn plain_problem(split: &Split, model: &LogisticRegression) -> (Vec<f64>, Vec<f64>) {
+    let mut x = Vec::new();
+    scaled(&split.pixels, &mut x);
+    let mut theta = values(model.w());
+    theta.extend(values(model.b()));
+    (x.into_iter().map(f64::from).collect(), theta)
+}
+
 #[test]
 fn analytic_gradients_match_f64_finite_differences() {
     for backend in cpu_backends() {
@@ -87,11 +96,7 @@ fn analytic_gradients_match_f64_finite_differences() {
         let (gw, gb) = w_and_b(&model, &step);
 
         // The same problem for the plain-Rust loss.
-        let mut x = Vec::new();
-        scaled(&split.pixels, &mut x);
-        let x: Vec<f64> = x.into_iter().map(f64::from).collect();
-        let mut theta = values(model.w());
-        theta.extend(values(model.b()));
+        let (x, theta) = plain_problem(&split, &model);
         let loss = |t: &[f64]| logreg_loss(t, &x, &split.labels);
 
         // Every bias, and a spread of weights including rows of always-dark pixels.
@@ -127,11 +132,7 @@ fn a_wrong_gradient_fails_the_finite_difference_check() {
     let (gw, _) = w_and_b(&model, &model.analytic_gradients(&batch));
     let wrong: Vec<f64> = gw.iter().map(|g| g * tb as f64).collect();
 
-    let mut x = Vec::new();
-    scaled(&split.pixels, &mut x);
-    let x: Vec<f64> = x.into_iter().map(f64::from).collect();
-    let mut theta = values(model.w());
-    theta.extend(values(model.b()));
+    let (x, theta) = plain_problem(&split, &model);
     let loss = |t: &[f64]| logreg_loss(t, &x, &split.labels);
     let idx: Vec<usize> = (0..PIXELS * 10).step_by(97).collect();
     let numeric: Vec<f64> = idx.iter().map(|&i| central_difference(&loss, &theta, i, 1e-4)).collect();

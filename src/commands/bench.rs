@@ -65,7 +65,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         kind: DatasetKind::FashionMnist,
         dir: Some(args.data_dir.clone()),
     };
-    eprintln!("loading {} …", args.data_dir.display());
     let data = source.load()?;
     let load = load_seconds(&|| source.load())?;
 
