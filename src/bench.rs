@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 
-use crate::data::{Batch, Dataset};
-use crate::gradients::{AnalyticGradients, GradSource};
+use crate::data::{Batches, Dataset};
+use crate::gradients::GradSource;
 use crate::inference::evaluate;
-use crate::sgd::{Optimizer, OptimizerKind};
+use crate::model::AnalyticGradients;
+use crate::sgd::{Optimizer, OptimizerKind, sgd_step};
 
 /// What one child process took.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -100,16 +101,14 @@ pub fn step_seconds<M: AnalyticGradients>(
     optimizer: OptimizerKind,
 ) -> f64 {
     let mut model = Some(model);
-    let mut optim = Optimizer::new(optimizer);
-    let batches = data.train.len() / tb;
+    let mut optimizer = Optimizer::new(optimizer);
+    let batches = Batches::new(&data.train, tb, None);
     let mut k = 0;
     let seconds = time_per_call(100, 7, 100, || {
-        let start = (k % batches) * tb;
+        let batch = batches.get(k, device);
         k += 1;
-        let batch = Batch::range(&data.train, start, start + tb, device);
-        let step = grad.gradients(model.as_ref().expect("model"), &batch);
-        let next = optim.step(0.1, model.take().expect("model"), step.grads);
-        model = Some(next);
+        let current = model.take().expect("the model is put back after each step");
+        model = Some(sgd_step(current, &batch, grad, &mut optimizer, 0.1).model);
     });
     let _ = device.sync();
     seconds

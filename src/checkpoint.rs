@@ -11,15 +11,14 @@
 //! rename commits the checkpoint, so a kill at any moment leaves the previous checkpoint or
 //! the new one, never a mix. Parameter files of older checkpoints are removed afterwards.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::write_atomic;
-use crate::model::{Init, Model};
-use crate::persist::{ModelMeta, decode, encode, fnv1a};
+use crate::model::Model;
+use crate::persist::{ModelMeta, load_vouched, save_vouched};
 use crate::training::EpochMetrics;
 
 /// The file that commits a checkpoint.
@@ -28,7 +27,7 @@ pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 /// The content of `checkpoint.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Checkpoint {
-    /// The run's settings and how far it got (`meta.epochs_done`).
+    /// The run's configuration and how far it got (`meta.epochs_done`).
     pub meta: ModelMeta,
     /// SGD steps done: `epochs_done × batches per epoch`.
     pub steps_done: usize,
@@ -41,24 +40,19 @@ pub struct Checkpoint {
 /// Writes a checkpoint of `model` into `dir`.
 pub fn save(dir: &Path, model: &Model, checkpoint: &Checkpoint) -> Result<()> {
     let name = format!("checkpoint-e{:04}.bpk", checkpoint.meta.epochs_done);
-    let bytes = encode(model)?;
-    write_atomic(&dir.join(&name), &bytes)?;
-    let committed = Checkpoint {
+    save_vouched(&dir.join(&name), &dir.join(CHECKPOINT_FILE), model, |fingerprint| Checkpoint {
         parameters: name.clone(),
         meta: ModelMeta {
-            parameters_fnv1a: fnv1a(&bytes),
+            parameters_fnv1a: fingerprint,
             ..checkpoint.meta.clone()
         },
         ..checkpoint.clone()
-    };
-    let mut json = serde_json::to_string_pretty(&committed)?;
-    json.push('\n');
-    write_atomic(&dir.join(CHECKPOINT_FILE), json.as_bytes())?;
+    })?;
     remove_stale(dir, &name);
     Ok(())
 }
 
-/// Removes parameter files of older checkpoints (and temporary files of killed writes).
+/// Removes parameter files of older checkpoints.
 fn remove_stale(dir: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
@@ -87,12 +81,8 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Checkpoint, Model)> {
     };
     let checkpoint: Checkpoint = serde_json::from_str(&text)
         .map_err(|e| anyhow!("{}: not a handgrad checkpoint ({e})", path.display()))?;
-    let params: PathBuf = dir.join(&checkpoint.parameters);
-    let bytes = std::fs::read(&params)
-        .with_context(|| format!("{}: names {}, which cannot be read", path.display(), params.display()))?;
-    if fnv1a(&bytes) != checkpoint.meta.parameters_fnv1a {
-        bail!("{}: does not match {} (damaged?)", params.display(), path.display());
-    }
-    let model = decode(checkpoint.meta.model.init(Init::Zeros, device), bytes, &params)?;
+    let meta = &checkpoint.meta;
+    let params = dir.join(&checkpoint.parameters);
+    let model = load_vouched(&params, &path, &meta.parameters_fnv1a, meta.architecture(), device)?;
     Ok((checkpoint, model))
 }

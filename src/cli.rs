@@ -1,4 +1,5 @@
-//! The command line.
+//! The command line of the `handgrad` binary: its flags (clap), turned into the library's
+//! types by [`crate::commands`]. Nothing below this layer sees a flag.
 
 use std::path::PathBuf;
 
@@ -6,12 +7,27 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::Backend;
-use crate::check::bugs::Bug;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::gradients::GradSource;
-use crate::mlp::Activation;
-use crate::model::{Architecture, Init};
+use crate::model::{Activation, Architecture, Bug, Init};
 use crate::sgd::OptimizerKind;
+
+/// The domain's enums as option values: each type names its values itself (`name()`), and
+/// only here do they meet clap.
+macro_rules! value_enum {
+    ($($t:ty),* $(,)?) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                &<$t>::ALL
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(self.name()))
+            }
+        }
+    )*};
+}
+
+value_enum!(DatasetKind, Which, GradSource, OptimizerKind, Init, Activation, Bug);
 
 /// handgrad: the deep-learning lab's logistic regression in Rust on burn, with gradients
 /// written by hand and checked against burn's autodiff.
@@ -145,9 +161,10 @@ pub struct TrainArgs {
     #[allow(missing_docs)]
     pub model: ModelArgs,
 
-    /// Passes over the training set.
-    #[arg(long, default_value_t = 20, value_name = "N")]
-    pub epochs: usize,
+    /// Passes over the training set [default: 20; with --resume, the run's own, or more to
+    /// train longer].
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
 
     /// Learning rate η.
     #[arg(long, default_value_t = 0.1, value_name = "ETA", allow_negative_numbers = true)]
@@ -203,20 +220,27 @@ pub struct TrainArgs {
     /// Continue the run in DIR from its last checkpoint, with its saved settings (only
     /// --epochs, to train longer, --device, --data-dir, --no-plots and --checkpoint-every
     /// may be given with it).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = FIXED_ON_RESUME)]
     pub resume: Option<PathBuf>,
-
-    /// The options given explicitly on the command line (filled in after parsing).
-    #[arg(skip)]
-    pub explicit: Vec<String>,
 }
 
-/// The command-line name of an option value (`manual`, `fashion-mnist`, …).
-pub fn name_of<T: ValueEnum>(value: &T) -> String {
-    value
-        .to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
+/// The options of `train` that a resumed run takes from its checkpoint (clap refuses them
+/// with `--resume`), by their argument ids; `out` because a resumed run writes into its own
+/// folder.
+pub const FIXED_ON_RESUME: [&str; 14] = [
+    "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "init", "train_limit",
+    "test_limit", "kind", "hidden", "activation", "out",
+];
+
+/// The message for a flag given with `--resume` that it conflicts with: `flag` is clap's
+/// rendering of the other argument (`--lr <ETA>`).
+pub fn fixed_on_resume_message(flag: &str) -> String {
+    let flag = flag.split_whitespace().next().unwrap_or(flag);
+    if flag == "--out" {
+        "--resume writes into the run's own folder: drop --out".to_string()
+    } else {
+        format!("{flag} cannot be changed when resuming: the run's settings are in its checkpoint.json")
+    }
 }
 
 /// `handgrad gradcheck`.
@@ -409,4 +433,35 @@ pub struct BenchArgs {
     /// Where to write the table (Markdown; a JSON file is written next to it).
     #[arg(long, default_value = "artifacts/bench.md", value_name = "FILE")]
     pub out: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each value's name is spelled once, by its type's `name()`; what serde writes into the
+    /// saved files must be the same word.
+    fn names_agree<T: ValueEnum + serde::Serialize>() {
+        for value in T::value_variants() {
+            let name = value.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(serde_json::to_string(value).unwrap(), format!("\"{name}\""));
+        }
+    }
+
+    #[test]
+    fn option_values_are_the_saved_names() {
+        names_agree::<DatasetKind>();
+        names_agree::<Which>();
+        names_agree::<GradSource>();
+        names_agree::<OptimizerKind>();
+        names_agree::<Init>();
+        names_agree::<Activation>();
+        names_agree::<Bug>();
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -49,3 +49,10 @@ pub fn ensure_parent(file: &Path) -> Result<()> {
         _ => ensure_dir(Path::new(".")),
     }
 }
+
+/// Writes a value as pretty JSON (with a final newline) to `path` atomically.
+pub fn write_json_atomic<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let mut json = serde_json::to_string_pretty(value)?;
+    json.push('\n');
+    write_atomic(path, json.as_bytes())
+}

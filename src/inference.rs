@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 
-use crate::data::batch::scaled;
-use crate::data::{CLASSES, PIXELS, Split};
+use crate::data::batch::images;
+use crate::data::{CLASSES, Split};
 use crate::model::Classifier;
 
 /// How to split an evaluation pass over a split.
@@ -56,15 +56,13 @@ pub struct Evaluation {
 impl Evaluation {
     /// Accuracy in percent, as the lab prints it.
     pub fn accuracy(&self) -> f64 {
-        100.0 * self.correct as f64 / self.total.max(1) as f64
+        percent(self.correct, self.total)
     }
 }
 
-/// Images `start..end` of a split as an `X` tensor (pixels / 255).
-pub fn images(split: &Split, start: usize, end: usize, device: &Device) -> Tensor<2> {
-    let mut x = Vec::with_capacity((end - start) * PIXELS);
-    scaled(&split.pixels[start * PIXELS..end * PIXELS], &mut x);
-    Tensor::from_data(TensorData::new(x, [end - start, PIXELS]), device)
+/// `correct` out of `total` in percent, as the lab prints accuracies (0 when `total` is 0).
+pub fn percent(correct: usize, total: usize) -> f64 {
+    100.0 * correct as f64 / total.max(1) as f64
 }
 
 /// The predicted class (argmax of the scores) of every image of a split.
@@ -175,7 +173,7 @@ pub fn load_image(path: &Path, invert: bool) -> Result<InputImage> {
 pub fn top_classes<M: Classifier>(model: &M, pixels: &[u8], device: &Device, k: usize) -> Vec<(usize, f64)> {
     let split = Split::new(pixels.to_vec(), vec![0]);
     let logits = model.logits(images(&split, 0, 1, device));
-    let (probabilities, _) = crate::gradients::softmax(logits);
+    let (probabilities, _) = crate::model::loss::softmax(logits);
     let p: Vec<f64> = probabilities.into_data().iter::<f64>().collect();
     let mut ranked: Vec<(usize, f64)> = p.into_iter().enumerate().collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::parser::ValueSource;
-use clap::error::ErrorKind;
-use clap::{CommandFactory, FromArgMatches};
-use handgrad::cli::{Cli, Command};
+use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use handgrad::cli::{Cli, fixed_on_resume_message};
+use handgrad::data::source::panic_text;
 
 fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of our output goes away (`| head`).
@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     if std::env::var_os("HANDGRAD_BACKTRACE").is_none() {
         set_one_line_panic_hook();
     }
-    let cli = match parse() {
+    let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -48,12 +48,7 @@ fn quiet_headless_vulkan() {
 
 fn set_one_line_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("unknown cause");
+        let message = panic_text(info.payload()).unwrap_or("unknown cause");
         let first = message.lines().next().unwrap_or(message);
         let place = info
             .location()
@@ -63,26 +58,6 @@ fn set_one_line_panic_hook() {
             "error: internal error, please report it (HANDGRAD_BACKTRACE=1 shows more): {first}{place}"
         );
     }));
-}
-
-/// Parses the command line, noting which `train` options were given explicitly (a resumed
-/// run refuses to change its saved settings).
-fn parse() -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches()?;
-    let mut cli = Cli::from_arg_matches(&matches)?;
-    if let (Command::Train(args), Some(("train", sub))) = (&mut cli.command, matches.subcommand()) {
-        args.explicit = sub
-            .ids()
-            .filter(|id| {
-                matches!(
-                    sub.value_source(id.as_str()),
-                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-                )
-            })
-            .map(|id| id.as_str().to_string())
-            .collect();
-    }
-    Ok(cli)
 }
 
 /// clap's errors span several lines (usage, tips): keep the one that says what is wrong.
@@ -96,6 +71,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::from(2)
         }
+        ErrorKind::ArgumentConflict if conflicts_with_resume(&e).is_some() => {
+            let other = conflicts_with_resume(&e).unwrap_or_default();
+            eprintln!("error: {}", fixed_on_resume_message(&other));
+            ExitCode::from(2)
+        }
         _ => {
             let text = e.render().to_string();
             let first = text
@@ -107,6 +87,18 @@ fn usage_error(e: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// For a conflict between `--resume` and another option, that other option.
+fn conflicts_with_resume(e: &clap::Error) -> Option<String> {
+    let name = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        Some(ContextValue::Strings(v)) => v.clone(),
+        _ => Vec::new(),
+    };
+    let args: Vec<String> = [ContextKind::InvalidArg, ContextKind::PriorArg].into_iter().flat_map(name).collect();
+    let resume = args.iter().any(|a| a.starts_with("--resume"));
+    resume.then(|| args.into_iter().find(|a| !a.starts_with("--resume"))).flatten()
 }
 
 fn one_line(text: &str) -> String {

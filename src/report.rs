@@ -8,7 +8,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::{write_atomic, write_json_atomic};
 use crate::training::{EpochMetrics, Progress, TrainConfig};
 
 /// The lab's per-epoch line, with the exact counts behind each accuracy.
@@ -134,9 +134,7 @@ pub fn write_metrics(dir: &Path, epochs: &[EpochMetrics]) -> Result<()> {
 /// Writes `metrics.csv` and `summary.json` into `dir`.
 pub fn write_run_files(dir: &Path, summary: &Summary) -> Result<()> {
     write_metrics(dir, summary.epochs)?;
-    let mut json = serde_json::to_string_pretty(summary)?;
-    json.push('\n');
-    write_atomic(&dir.join("summary.json"), json.as_bytes())
+    write_json_atomic(&dir.join("summary.json"), summary)
 }
 
 /// A progress bar over the batches of an epoch, shown only when stderr is a terminal.

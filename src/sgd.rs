@@ -1,20 +1,65 @@
-//! Who applies the update: the hand-written SGD step of eq. (6)–(7), or burn's `Sgd`
-//! optimizer stepping the module from `GradientsParams` (the framework doing everything).
+//! One SGD step, and who applies its update: the hand-written rule of eq. (6)–(7), or burn's
+//! `Sgd` optimizer stepping the module from `GradientsParams` (the framework doing everything).
+//!
+//! [`sgd_step`] is the only place a step is taken: training, the gradient check, `handgrad
+//! bench` and the criterion benches all call it.
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
 
-use crate::gradients::tracked;
+use crate::data::Batch;
+use crate::gradients::{GradSource, autodiff_gradients, tracked};
+use crate::model::AnalyticGradients;
+
+/// A model after one step, and the loss of the batch it stepped on.
+pub struct Stepped<M> {
+    /// The updated model.
+    pub model: M,
+    /// The batch loss before the update (eq. 3), a one-element tensor left on the device.
+    pub loss: Tensor<1>,
+}
+
+/// One step of mini-batch SGD: the gradients of the batch loss from `grad`, then the update
+/// `θ ← θ − η ∂L/∂θ` by `optimizer`. Taking the model by value lets the update reuse the
+/// parameters' buffers.
+pub fn sgd_step<M: AnalyticGradients>(
+    model: M,
+    batch: &Batch,
+    grad: GradSource,
+    optimizer: &mut Optimizer,
+    lr: f64,
+) -> Stepped<M> {
+    let step = match grad {
+        GradSource::Manual => model.analytic_gradients(batch), //  ∂L/∂θ by eq. (4)–(5), model/
+        GradSource::Autodiff => autodiff_gradients(&model, batch), // ∂L/∂θ by burn's backward()
+    };
+    let model = optimizer.step(lr, model, step.grads); //          θ ← θ − η ∂L/∂θ, eq. (6)–(7)
+    Stepped { model, loss: step.loss }
+}
 
 /// The update rule, chosen by `--optimizer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OptimizerKind {
     /// `θ ← θ − η ∂L/∂θ`, written here (eq. 6–7).
     Manual,
     /// burn's `Sgd` optimizer (no momentum, no weight decay: the same rule).
     Burn,
+}
+
+impl OptimizerKind {
+    /// Both rules.
+    pub const ALL: [OptimizerKind; 2] = [OptimizerKind::Manual, OptimizerKind::Burn];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Manual => "manual",
+            OptimizerKind::Burn => "burn",
+        }
+    }
 }
 
 /// An update rule ready to step a model.
@@ -34,7 +79,7 @@ impl Optimizer {
         }
     }
 
-    /// One gradient-descent step with learning rate `lr` (η).
+    /// One gradient-descent update with learning rate `lr` (η).
     pub fn step<M: Module>(&mut self, lr: f64, model: M, grads: GradientsParams) -> M {
         match self {
             Optimizer::Manual => model.map(&mut ManualSgd { lr, grads }),

@@ -7,14 +7,16 @@ use anyhow::{Result, bail};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Batch, Dataset};
-use crate::gradients::{AnalyticGradients, GradSource};
-use crate::inference::{EvalPlan, evaluate_with};
-use crate::sgd::{Optimizer, OptimizerKind};
+use crate::data::{Batches, Dataset};
+use crate::gradients::GradSource;
+use crate::inference::{EvalPlan, evaluate_with, percent};
+use crate::model::AnalyticGradients;
+use crate::sgd::{Optimizer, OptimizerKind, sgd_step};
 use crate::shuffle::epoch_order;
 
 /// How to train.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct TrainConfig {
     /// Passes over the training set.
     pub epochs: usize,
@@ -53,20 +55,28 @@ impl TrainConfig {
         if self.epochs == 0 {
             bail!("--epochs must be at least 1");
         }
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            bail!("--lr must be a positive finite number, got {}", self.lr);
-        }
-        if self.batch_size == 0 {
-            bail!("--batch-size must be at least 1");
-        }
-        if self.batch_size > n {
-            bail!(
-                "--batch-size {} is larger than the training set ({n} images)",
-                self.batch_size
-            );
-        }
-        Ok(())
+        validate_lr(self.lr)?;
+        validate_batch_size(self.batch_size, n)
     }
+}
+
+/// A learning rate must be a positive finite number.
+pub fn validate_lr(lr: f64) -> Result<()> {
+    if !(lr.is_finite() && lr > 0.0) {
+        bail!("--lr must be a positive finite number, got {lr}");
+    }
+    Ok(())
+}
+
+/// A batch size must be between 1 and the `n` images of the training set.
+pub fn validate_batch_size(tb: usize, n: usize) -> Result<()> {
+    if tb == 0 {
+        bail!("--batch-size must be at least 1");
+    }
+    if tb > n {
+        bail!("--batch-size {tb} is larger than the training set ({n} images)");
+    }
+    Ok(())
 }
 
 /// A batch loss above this (or not a number) means training has diverged: the mean
@@ -100,12 +110,12 @@ pub struct EpochMetrics {
 impl EpochMetrics {
     /// Train accuracy in percent.
     pub fn train_accuracy(&self) -> f64 {
-        100.0 * self.train_correct as f64 / self.train_total.max(1) as f64
+        percent(self.train_correct, self.train_total)
     }
 
     /// Test accuracy in percent.
     pub fn test_accuracy(&self) -> f64 {
-        100.0 * self.test_correct as f64 / self.test_total.max(1) as f64
+        percent(self.test_correct, self.test_total)
     }
 }
 
@@ -125,8 +135,8 @@ impl Progress for Quiet {}
 
 /// A model being trained, with its optimizer and where it stands.
 pub struct Trainer<'a, M> {
-    /// The model (always on the plain device: autodiff is entered per step when asked for).
-    /// `None` only while an epoch moves it through the steps.
+    /// The model, on the plain device (autodiff is entered per step when asked for). `None`
+    /// only while [`Trainer::train_epoch`] owns it.
     model: Option<M>,
     /// The update rule.
     pub optimizer: Optimizer,
@@ -141,30 +151,49 @@ pub struct Trainer<'a, M> {
     device: Device,
 }
 
-/// The evaluation of an epoch running on another thread, and what it will report.
-struct PendingEval<'s, M> {
-    model: M,
-    epoch: usize,
+/// What an epoch's SGD steps did.
+struct TrainedEpoch {
+    /// Mean of the batch losses.
     loss: f64,
-    train_seconds: f64,
-    handle: std::thread::ScopedJoinHandle<'s, (usize, usize, usize, usize, f64)>,
+    /// Seconds the steps took.
+    seconds: f64,
 }
 
-impl<M> PendingEval<'_, M> {
-    fn finish(self) -> (M, EpochMetrics) {
-        let (train_correct, train_total, test_correct, test_total, eval_seconds) =
-            self.handle.join().expect("the evaluation thread panicked");
-        let metrics = EpochMetrics {
-            epoch: self.epoch,
-            loss: self.loss,
-            train_correct,
-            train_total,
-            test_correct,
-            test_total,
-            train_seconds: self.train_seconds,
-            eval_seconds,
-        };
-        (self.model, metrics)
+/// Correct counts on both splits after an epoch, and the seconds it took to count them.
+struct Evaluated {
+    train_correct: usize,
+    train_total: usize,
+    test_correct: usize,
+    test_total: usize,
+    seconds: f64,
+}
+
+impl Evaluated {
+    /// Evaluates `model` on both splits.
+    fn measure<M: AnalyticGradients>(model: &M, data: &Dataset, device: &Device, plan: EvalPlan) -> Self {
+        let started = Instant::now();
+        let train = evaluate_with(model, &data.train, device, plan);
+        let test = evaluate_with(model, &data.test, device, plan);
+        Self {
+            train_correct: train.correct,
+            train_total: train.total,
+            test_correct: test.correct,
+            test_total: test.total,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn metrics(self, epoch: usize, trained: TrainedEpoch) -> EpochMetrics {
+        EpochMetrics {
+            epoch,
+            loss: trained.loss,
+            train_correct: self.train_correct,
+            train_total: self.train_total,
+            test_correct: self.test_correct,
+            test_total: self.test_total,
+            train_seconds: trained.seconds,
+            eval_seconds: self.seconds,
+        }
     }
 }
 
@@ -193,146 +222,121 @@ impl<'a, M: AnalyticGradients> Trainer<'a, M> {
         self.model.expect("the model is only moved out during an epoch")
     }
 
+    /// The next epoch of mini-batch SGD: a plain loop over the batches, one [`sgd_step`]
+    /// each. Returns the mean batch loss; fails if training diverged.
+    fn train_epoch(&mut self, progress: &mut dyn Progress) -> Result<TrainedEpoch> {
+        let started = Instant::now();
+        let (cfg, train, epoch) = (&self.config, &self.data.train, self.epochs_done + 1);
+        let order = epoch_order(train.len(), self.epochs_done, cfg.shuffle_seed);
+        let batches = Batches::new(train, cfg.batch_size, order);
+
+        progress.start_epoch(epoch, batches.len());
+        let mut model = self.model.take().expect("the model is only moved out during an epoch");
+        let mut losses = Vec::with_capacity(batches.len());
+        for k in 0..batches.len() {
+            let batch = batches.get(k, &self.device);
+            let step = sgd_step(model, &batch, cfg.grad, &mut self.optimizer, cfg.lr);
+            model = step.model;
+            losses.push(step.loss);
+            progress.batch_done();
+        }
+        self.model = Some(model);
+        progress.end_epoch();
+
+        // One read of the losses per epoch: reading each one would sync the device every step.
+        let losses: Vec<f64> = Tensor::cat(losses, 0).into_data().iter::<f64>().collect();
+        if let Some(step) = losses.iter().position(|l| !(*l <= DIVERGED_LOSS)) {
+            bail!(
+                "training diverged at epoch {epoch}, step {}: the batch loss became {:.4e} (beyond \
+                 {DIVERGED_LOSS:.1}, where the true class's probability underflows f32); try a \
+                 smaller --lr (it is {})",
+                step + 1,
+                losses[step],
+                cfg.lr
+            );
+        }
+        Ok(TrainedEpoch {
+            loss: losses.iter().sum::<f64>() / losses.len() as f64,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
     /// Runs one more epoch of SGD, then evaluates on the full training and test sets.
     pub fn epoch(&mut self, progress: &mut dyn Progress) -> Result<EpochMetrics> {
-        let epoch = self.epochs_done + 1;
-        let started = Instant::now();
-        let loss = self.sgd_epoch(progress)?;
-        let train_seconds = started.elapsed().as_secs_f64();
-
-        let (train_correct, train_total, test_correct, test_total, eval_seconds) =
-            measure(self.model(), self.data, &self.device, self.eval_plan);
-
-        self.epochs_done = epoch;
-        Ok(EpochMetrics {
-            epoch,
-            loss,
-            train_correct,
-            train_total,
-            test_correct,
-            test_total,
-            train_seconds,
-            eval_seconds,
-        })
+        let trained = self.train_epoch(progress)?;
+        self.epochs_done += 1;
+        let evaluated = Evaluated::measure(self.model(), self.data, &self.device, self.eval_plan);
+        Ok(evaluated.metrics(self.epochs_done, trained))
     }
 
     /// Runs epochs until `until` are done, calling `on_epoch` with the model as it was after
     /// each epoch and that epoch's metrics, in order — the same models and metrics as calling
-    /// [`Trainer::epoch`] in a loop.
-    ///
-    /// When the evaluation plan has several threads (a CPU with two cores or more), epoch
-    /// `e`'s evaluation runs on another core while epoch `e + 1`'s steps run on this one, and
-    /// `on_epoch` for `e` is called once both are done (the last evaluation uses every
-    /// core). If an epoch fails (diverges), the epoch before it is still reported first.
+    /// [`Trainer::epoch`] in a loop. On a CPU with two cores or more the evaluations overlap
+    /// the next epoch's steps ([`Trainer::run_overlapped`]).
     pub fn run(
         &mut self,
         until: usize,
         progress: &mut dyn Progress,
         mut on_epoch: impl FnMut(&M, &EpochMetrics) -> Result<()>,
     ) -> Result<()> {
-        if self.eval_plan.threads < 2 {
-            while self.epochs_done < until {
-                let metrics = self.epoch(progress)?;
-                on_epoch(self.model(), &metrics)?;
-            }
-            return Ok(());
+        if self.eval_plan.threads >= 2 {
+            return self.run_overlapped(until, progress, on_epoch);
         }
-        let data = self.data;
+        while self.epochs_done < until {
+            let metrics = self.epoch(progress)?;
+            on_epoch(self.model(), &metrics)?;
+        }
+        Ok(())
+    }
+
+    /// [`Trainer::run`] with epoch `e`'s evaluation on another core while epoch `e + 1`'s
+    /// steps run on this one; `on_epoch` for `e` is called once both are done (the last
+    /// evaluation uses every core). If an epoch fails (diverges), the epoch before it is
+    /// still reported first.
+    fn run_overlapped(
+        &mut self,
+        until: usize,
+        progress: &mut dyn Progress,
+        mut on_epoch: impl FnMut(&M, &EpochMetrics) -> Result<()>,
+    ) -> Result<()> {
+        /// An epoch whose evaluation runs on another thread.
+        struct Pending<'s, M> {
+            model: M,
+            epoch: usize,
+            trained: TrainedEpoch,
+            evaluation: std::thread::ScopedJoinHandle<'s, Evaluated>,
+        }
+        let (data, device) = (self.data, self.device.clone());
         std::thread::scope(|s| {
-            let mut pending: Option<PendingEval<'_, M>> = None;
-            let mut steps = || -> Result<()> {
-                while self.epochs_done < until {
-                    let epoch = self.epochs_done + 1;
-                    let started = Instant::now();
-                    let loss = self.sgd_epoch(progress);
-                    let train_seconds = started.elapsed().as_secs_f64();
-                    if let Some(previous) = pending.take() {
-                        let (model, metrics) = previous.finish();
-                        on_epoch(&model, &metrics)?;
-                    }
-                    let loss = loss?;
-                    self.epochs_done = epoch;
-                    let plan = if epoch == until {
-                        self.eval_plan
-                    } else {
-                        self.eval_plan.single_threaded()
-                    };
-                    let (model, device) = (self.model().clone(), self.device.clone());
-                    let handle = s.spawn(move || measure(&model, data, &device, plan));
-                    pending = Some(PendingEval {
-                        model: self.model().clone(),
-                        epoch,
-                        loss,
-                        train_seconds,
-                        handle,
-                    });
-                }
-                Ok(())
+            let mut pending: Option<Pending<'_, M>> = None;
+            let mut report = |done: Pending<'_, M>| {
+                let evaluated = done.evaluation.join().expect("the evaluation thread panicked");
+                on_epoch(&done.model, &evaluated.metrics(done.epoch, done.trained))
             };
-            let result = steps();
-            if let Some(last) = pending.take() {
-                let (model, metrics) = last.finish();
-                on_epoch(&model, &metrics)?;
+            while self.epochs_done < until {
+                let trained = self.train_epoch(progress);
+                if let Some(previous) = pending.take() {
+                    report(previous)?;
+                }
+                let trained = trained?;
+                self.epochs_done += 1;
+                let plan = if self.epochs_done == until {
+                    self.eval_plan
+                } else {
+                    self.eval_plan.single_threaded()
+                };
+                let (model, device) = (self.model().clone(), device.clone());
+                pending = Some(Pending {
+                    model: self.model().clone(),
+                    epoch: self.epochs_done,
+                    trained,
+                    evaluation: s.spawn(move || Evaluated::measure(&model, data, &device, plan)),
+                });
             }
-            result
+            match pending.take() {
+                Some(last) => report(last),
+                None => Ok(()),
+            }
         })
     }
-
-    /// The batches of the next epoch; returns the mean batch loss. The epoch counter is left
-    /// to the caller.
-    fn sgd_epoch(&mut self, progress: &mut dyn Progress) -> Result<f64> {
-        let (cfg, train, device) = (&self.config, &self.data.train, &self.device);
-        let epoch = self.epochs_done;
-        let batches = cfg.batches(train.len());
-        let order = epoch_order(train.len(), epoch, cfg.shuffle_seed);
-        let batch = |k: usize| {
-            let (start, end) = (k * cfg.batch_size, (k + 1) * cfg.batch_size);
-            match &order {
-                None => Batch::range(train, start, end, device),
-                Some(order) => Batch::gather(train, &order[start..end], device),
-            }
-        };
-        let mut losses = Vec::with_capacity(batches);
-        progress.start_epoch(epoch + 1, batches);
-        // Owning the model lets each update reuse the parameters' buffers.
-        let mut model = self.model.take();
-        let optimizer = &mut self.optimizer;
-        let mut step = |batch: Batch| {
-            let current = model.take().expect("the model is only moved out during a step");
-            let step = cfg.grad.gradients(&current, &batch);
-            model = Some(optimizer.step(cfg.lr, current, step.grads));
-            losses.push(step.loss);
-            progress.batch_done();
-        };
-        (0..batches).map(batch).for_each(&mut step);
-        progress.end_epoch();
-        self.model = model;
-        // One read of the losses per epoch: reading each one would sync the device every step.
-        let losses: Vec<f64> = Tensor::cat(losses, 0).into_data().iter::<f64>().collect();
-        if let Some(step) = losses.iter().position(|l| !(*l <= DIVERGED_LOSS)) {
-            bail!(
-                "training diverged at epoch {}, step {}: the batch loss became {:.4e} (beyond \
-                 {DIVERGED_LOSS:.1}, where the true class's probability underflows f32); try a \
-                 smaller --lr (it is {})",
-                epoch + 1,
-                step + 1,
-                losses[step],
-                cfg.lr
-            );
-        }
-        Ok(losses.iter().sum::<f64>() / losses.len() as f64)
-    }
-}
-
-/// Correct counts and totals on both splits, and the seconds it took.
-fn measure<M: AnalyticGradients>(
-    model: &M,
-    data: &Dataset,
-    device: &Device,
-    plan: EvalPlan,
-) -> (usize, usize, usize, usize, f64) {
-    let started = Instant::now();
-    let train = evaluate_with(model, &data.train, device, plan);
-    let test = evaluate_with(model, &data.test, device, plan);
-    (train.correct, train.total, test.correct, test.total, started.elapsed().as_secs_f64())
 }

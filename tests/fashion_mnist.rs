@@ -102,7 +102,7 @@ fn autodiff_and_burn_optimizer_reproduce_it_too() {
 #[test]
 #[ignore = "needs dataset-fashion-mnist"]
 fn the_mlp_beats_logistic_regression_after_the_same_epochs() {
-    use handgrad::mlp::Activation;
+    use handgrad::model::Activation;
     use handgrad::model::Architecture;
     let data = fashion();
     let device = Backend::default_backend().unwrap().device();

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use common::{synthetic_split, temp_dir, write_idx_dir, synthetic_dataset};
 use handgrad::backend::Backend;
-use handgrad::check::bugs::Bug;
+use handgrad::model::Bug;
 use handgrad::check::gradcheck::{CheckConfig, check};
 use handgrad::check::{central_difference, compare};
 use handgrad::data::Batch;

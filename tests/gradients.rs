@@ -10,7 +10,8 @@ use handgrad::check::reference::{FlatParams, logreg_loss};
 use handgrad::check::{central_difference, compare};
 use handgrad::data::batch::scaled;
 use handgrad::data::{Batch, PIXELS, Split};
-use handgrad::gradients::{AnalyticGradients, StepGradients, autodiff_gradients};
+use handgrad::gradients::autodiff_gradients;
+use handgrad::model::{AnalyticGradients, StepGradients};
 use handgrad::model::LogisticRegression;
 
 fn cpu_backends() -> Vec<Backend> {

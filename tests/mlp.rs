@@ -7,11 +7,12 @@ use std::process::Command;
 
 use common::{max_abs_diff, synthetic_dataset, synthetic_split, temp_dir, values, write_idx_dir};
 use handgrad::backend::Backend;
-use handgrad::check::bugs::Bug;
+use handgrad::model::Bug;
 use handgrad::check::gradcheck::{CheckConfig, check};
 use handgrad::data::{Batch, Dataset};
-use handgrad::gradients::{AnalyticGradients, autodiff_gradients};
-use handgrad::mlp::{Activation, Mlp};
+use handgrad::gradients::autodiff_gradients;
+use handgrad::model::AnalyticGradients;
+use handgrad::model::{Activation, Mlp};
 use handgrad::model::{Architecture, Init, Model};
 use handgrad::gradients::GradSource;
 use handgrad::sgd::OptimizerKind;

@@ -214,7 +214,7 @@ fn divergence_stops_with_the_epoch_and_step_and_keeps_the_last_good_checkpoint()
     // checkpoint after epoch 2 and the metrics of epochs 1–2 stay as they were.
     let path = run.join("checkpoint.json");
     let mut checkpoint: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    checkpoint["meta"]["config"]["lr"] = serde_json::json!(1e6);
+    checkpoint["meta"]["config"]["training"]["lr"] = serde_json::json!(1e6);
     std::fs::write(&path, serde_json::to_string_pretty(&checkpoint).unwrap()).unwrap();
     let before: Vec<(String, Vec<u8>)> = ["checkpoint.json", "checkpoint-e0002.bpk", "metrics.csv"]
         .iter()

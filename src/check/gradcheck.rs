@@ -7,12 +7,12 @@ use burn::optim::GradientsParams;
 use burn::tensor::{DType, Device, Distribution, Tensor};
 use serde::Serialize;
 
-use super::bugs::Bug;
 use super::reference::Reference;
 use super::{Comparison, central_difference, compare};
 use crate::data::Batch;
-use crate::gradients::{AnalyticGradients, autodiff_gradients};
-use crate::sgd::Optimizer;
+use crate::gradients::{GradSource, autodiff_gradients};
+use crate::model::{AnalyticGradients, Architecture, Bug};
+use crate::sgd::{Optimizer, sgd_step};
 
 /// One parameter tensor of a model, as the check sees it.
 #[derive(Debug, Clone)]
@@ -36,9 +36,8 @@ pub trait Checkable: AnalyticGradients {
     /// parameters flat in the order of [`Checkable::named_params`].
     fn reference(&self) -> Reference;
 
-    /// The analytic gradients with `bug` injected; `None` when that bug has no meaning for
-    /// this model.
-    fn gradients_with_bug(&self, batch: &Batch, bug: Bug) -> Option<GradientsParams>;
+    /// Its architecture (which bugs can be injected into it).
+    fn architecture(&self) -> Architecture;
 
     /// The same architecture with parameters drawn from N(0, σ²) on `device`.
     fn random_like(&self, sigma: f64, device: &Device) -> Self;
@@ -96,14 +95,16 @@ pub fn check<M: Checkable>(
     device: &Device,
     cfg: &CheckConfig,
 ) -> Result<Vec<CheckRow>> {
+    if let Some(bug) = cfg.bug.filter(|bug| !bug.applies_to(start.architecture())) {
+        bail!("--inject-bug {} does not apply to this model", bug.name());
+    }
     let zero = start.clone().map(&mut Fill(0.0));
     device.seed(cfg.seed);
     let random = start.random_like(0.1, device);
     let mut trained = start.clone();
     let mut sgd = Optimizer::Manual;
     for k in 0..cfg.steps {
-        let step = trained.analytic_gradients(&steps_batches(k));
-        trained = sgd.step(cfg.lr, trained, step.grads);
+        trained = sgd_step(trained, &steps_batches(k), GradSource::Manual, &mut sgd, cfg.lr).model;
     }
     let mut rows = Vec::new();
     for (point, model) in [
@@ -123,23 +124,13 @@ fn check_point<M: Checkable>(
     device: &Device,
     cfg: &CheckConfig,
 ) -> Result<Vec<CheckRow>> {
-    let analytic = |m: &M, b: &Batch| -> Result<GradientsParams> {
-        match cfg.bug {
-            None => Ok(m.analytic_gradients(b).grads),
-            Some(bug) => match m.gradients_with_bug(b, bug) {
-                Some(grads) => Ok(grads),
-                None => bail!(
-                    "--inject-bug {} does not apply to this model",
-                    crate::cli::name_of(&bug)
-                ),
-            },
-        }
-    };
+    // The model's own backward pass, with the bug (if any) injected on its line.
+    let analytic = |m: &M, b: &Batch| -> GradientsParams { m.analytic_gradients_with(b, cfg.bug).grads };
     let mut rows = Vec::new();
     let params = model.named_params();
 
     // 1. Analytic against autodiff, both in the device's f32.
-    let manual = analytic(model, batch)?;
+    let manual = analytic(model, batch);
     let auto = autodiff_gradients(model, batch).grads;
     for p in &params {
         let errors = compare(&grad_values(&manual, p)?, &grad_values(&auto, p)?);
@@ -151,7 +142,7 @@ fn check_point<M: Checkable>(
     let (precision, manual) = if device.supports_dtype(DType::F64) {
         let model64 = model.clone().map(&mut Cast(DType::F64));
         let batch64 = batch.clone().cast(DType::F64);
-        ("f64", analytic(&model64, &batch64)?)
+        ("f64", analytic(&model64, &batch64))
     } else {
         ("f32", manual)
     };

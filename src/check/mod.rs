@@ -1,7 +1,6 @@
 //! Checking gradients: central finite differences in f64, a plain-Rust f64 reference of the
 //! loss, and the error measures used to compare two gradients.
 
-pub mod bugs;
 pub mod gradcheck;
 mod models;
 pub mod reference;

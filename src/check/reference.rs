@@ -2,7 +2,7 @@
 //! shortcut, so that finite differences of it are an independent witness of the gradient.
 
 use crate::data::{CLASSES, PIXELS};
-use crate::mlp::Activation;
+use crate::model::Activation;
 
 /// A logistic regression's parameters, flat: `W` row-major (784 × 10), then `b` (10).
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::bench::{ProcessCost, eval_seconds, human, load_seconds, measure_process, median, require, step_seconds};
 use crate::cli::BenchArgs;
 use crate::data::{DataSource, DatasetKind};
-use crate::fsutil::{ensure_parent, write_atomic};
+use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
 use crate::gradients::GradSource;
 use crate::model::{Init, LogisticRegression};
 use crate::sgd::OptimizerKind;
@@ -116,8 +116,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                             .args(["train", "--data-dir"])
                             .arg(&args.data_dir)
                             .args(["--dataset", "fashion-mnist", "--device", backend.name()])
-                            .args(["--grad", crate::cli::name_of(&grad).as_str()])
-                            .args(["--optimizer", crate::cli::name_of(&optimizer).as_str()])
+                            .args(["--grad", grad.name()])
+                            .args(["--optimizer", optimizer.name()])
                             .args(["--epochs", &epochs.to_string(), "--batch-size", &tb.to_string()])
                             .arg("--no-plots")
                             .arg("--out")
@@ -173,7 +173,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     print!("{table}");
     write_atomic(&args.out, table.as_bytes())?;
     let json_path = args.out.with_extension("json");
-    write_atomic(&json_path, (serde_json::to_string_pretty(&report)? + "\n").as_bytes())?;
+    write_json_atomic(&json_path, &report)?;
     println!("\nwrote {} and {}", args.out.display(), json_path.display());
     Ok(())
 }

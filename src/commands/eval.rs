@@ -14,19 +14,19 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let device = backend.open()?;
     let (model, meta, file) = load_model(&args.model, &device)?;
     let source = DataSource {
-        kind: meta.dataset,
-        dir: args.data_dir.clone().or(meta.data_dir.clone()),
+        kind: meta.dataset(),
+        dir: args.data_dir.clone().or(meta.config.data.data_dir.clone()),
     };
     let test = source.split(Which::Test)?;
     let result = evaluate(&model, &test, &device);
     println!(
         "{}: {} trained {} epochs on {} ({} grads, {} optimizer), device {backend}",
         file.display(),
-        meta.model.describe(),
+        meta.architecture().describe(),
         meta.epochs_done,
-        meta.dataset.name(),
-        crate::cli::name_of(&meta.config.grad),
-        crate::cli::name_of(&meta.config.optimizer),
+        meta.dataset().name(),
+        meta.config.training.grad.name(),
+        meta.config.training.optimizer.name(),
     );
     println!(
         "test accuracy {:.2}% ({}/{}) on {}",
@@ -37,7 +37,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     );
     print!(
         "{}",
-        confusion_table(&confusion(&test.labels, &result.predictions), &meta.dataset.class_names())
+        confusion_table(&confusion(&test.labels, &result.predictions), &meta.dataset().class_names())
     );
     Ok(())
 }

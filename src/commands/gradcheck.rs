@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::check::gradcheck::{CheckConfig, CheckRow, check};
-use crate::cli::{GradcheckArgs, name_of};
-use crate::data::{Batch, Which};
-use crate::mlp::Activation;
-use crate::model::Architecture;
+use crate::cli::GradcheckArgs;
+use crate::data::{Batches, Which};
+use crate::training::{validate_batch_size, validate_lr};
+use crate::model::{Activation, Architecture};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -32,9 +32,7 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
     if !(eps.is_finite() && eps > 0.0) {
         bail!("--eps must be a positive finite number, got {eps}");
     }
-    if !(args.lr.is_finite() && args.lr > 0.0) {
-        bail!("--lr must be a positive finite number, got {}", args.lr);
-    }
+    validate_lr(args.lr)?;
     for (flag, tol) in [("--tol", args.tol), ("--fd-tol", fd_tol)] {
         if !(tol >= 0.0) {
             bail!("{flag} must be a non-negative number, got {tol}");
@@ -43,16 +41,11 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
     let source = args.data.source();
     let split = source.split(Which::Train)?;
     let tb = args.batch_size;
-    if tb == 0 || tb > split.len() {
-        bail!("--batch-size must be between 1 and the training set's {} images", split.len());
-    }
+    validate_batch_size(tb, split.len())?;
     let device = backend.open()?;
-    let batch = Batch::range(&split, 0, tb, &device);
-    let batches = split.len() / tb;
-    let mut step_batch = |k: usize| {
-        let start = (k % batches) * tb;
-        Batch::range(&split, start, start + tb, &device)
-    };
+    let batches = Batches::new(&split, tb, None);
+    let batch = batches.get(0, &device);
+    let mut step_batch = |k: usize| batches.get(k, &device);
     let cfg = CheckConfig {
         samples: args.samples,
         eps,
@@ -92,7 +85,7 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
             cfg.eps, cfg.samples
         );
         if let Some(bug) = cfg.bug {
-            println!("injected bug: {} — the analytic gradient {}", name_of(&bug), bug.describe());
+            println!("injected bug: {} — the analytic gradient {}", bug.name(), bug.describe());
         }
         println!();
         print_table(&rows);

@@ -1,13 +1,13 @@
 //! One file per subcommand.
 
-pub mod bench;
-pub mod devices;
-pub mod eval;
-pub mod gradcheck;
-pub mod predict;
-pub mod plot;
-pub mod show;
-pub mod train;
+mod bench;
+mod devices;
+mod eval;
+mod gradcheck;
+mod predict;
+mod plot;
+mod show;
+mod train;
 
 use anyhow::Result;
 

@@ -19,12 +19,12 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     let epochs = read_metrics_csv(&args.run.join("metrics.csv"))?;
     let (model, meta, _) = load_model(&args.run, &device)?;
     let source = DataSource {
-        kind: meta.dataset,
-        dir: args.data_dir.clone().or(meta.data_dir.clone()),
+        kind: meta.dataset(),
+        dir: args.data_dir.clone().or(meta.config.data.data_dir.clone()),
     };
     let data = source.load()?;
     let mut written = vec![
-        write_curves(&out, &epochs, &format!("{} on {}", meta.model.describe(), meta.dataset.name()))?,
+        write_curves(&out, &epochs, &format!("{} on {}", meta.architecture().describe(), meta.dataset().name()))?,
         write_weights(&out, &model, &data.class_names())?,
     ];
     let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;

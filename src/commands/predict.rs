@@ -26,7 +26,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
     let backend = args.device.backend()?;
     let device = backend.open()?;
     let (model, meta, _) = load_model(&args.model, &device)?;
-    let names = meta.dataset.class_names();
+    let names = meta.dataset().class_names();
     // Read every image first: a bad one fails the command before anything is printed.
     let images = args
         .images

@@ -2,10 +2,10 @@
 
 use anyhow::{Result, bail};
 
-use crate::cli::{ShowArgs, name_of};
+use crate::cli::ShowArgs;
 use crate::data::SIDE;
 use crate::fsutil::{ensure_dir, ensure_parent};
-use crate::plot::canvas::{Canvas, gray};
+use crate::plot::canvas::Canvas;
 use crate::plot::grid::{GridLayout, ascii_preview, image_grid};
 
 /// Writes the grid picture, or prints the character preview.
@@ -28,12 +28,11 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         return Ok(());
     }
     if let Some(dir) = &args.export {
-        let which = name_of(&args.split);
+        let which = args.split.name();
         for i in 0..count {
             let name = format!("{which}-{i:05}-label-{}.png", split.labels[i]);
-            let values: Vec<f32> = split.image(i).iter().map(|&p| p as f32).collect();
             let mut canvas = Canvas::new(SIDE as u32, SIDE as u32, [0, 0, 0]);
-            canvas.image(&values, SIDE as u32, 0, 0, SIDE as u32, &gray);
+            canvas.digit(split.image(i), 0, 0, SIDE as u32);
             canvas.save(&dir.join(name))?;
         }
         println!("wrote {count} images of 28×28 as PNG in {}", dir.display());
@@ -45,7 +44,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     println!(
         "wrote {} ({w}×{h} px): the first {count} {} images of {} in {} rows of {}",
         args.out.display(),
-        name_of(&args.split),
+        args.split.name(),
         source.kind.name(),
         layout.rows,
         layout.cols

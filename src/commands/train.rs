@@ -6,19 +6,14 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 
 use crate::checkpoint::{self, Checkpoint};
-use crate::cli::{TrainArgs, name_of};
-use crate::data::{DataSource, Dataset};
+use crate::cli::TrainArgs;
+use crate::data::Dataset;
 use crate::fsutil::ensure_dir;
-use crate::persist::{ModelMeta, save_model};
+use crate::model::ModelConfig;
+use crate::persist::{DataConfig, ModelMeta, RunConfig, SavedModelConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
 use crate::training::{EpochMetrics, TrainConfig, Trainer};
-
-/// Options a resumed run takes from its checkpoint and may not change.
-const FIXED_ON_RESUME: &[&str] = &[
-    "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "init", "train_limit",
-    "test_limit", "kind", "hidden", "activation",
-];
 
 /// Trains (or resumes), printing a line per epoch and writing the run's files.
 pub fn run(args: &TrainArgs) -> Result<()> {
@@ -29,50 +24,35 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     let device = backend.open()?;
 
-    // The settings: from the command line, or from the checkpoint of the run to resume.
+    // The run's configuration: from the command line, or from the checkpoint of the run to
+    // resume (clap has refused the options that would change it).
     let (mut meta, out, resumed) = match &args.resume {
-        None => (fresh_meta(args, backend)?, args.out.clone(), None),
+        None => (ModelMeta::new(run_config(args)?, backend), args.out.clone(), None),
         Some(dir) => {
-            if args.explicit.iter().any(|id| id == "out") && args.out != *dir {
-                bail!("--resume writes into the run's own folder: drop --out or make it {}", dir.display());
-            }
-            if let Some(flag) = args.explicit.iter().find(|id| FIXED_ON_RESUME.contains(&id.as_str())) {
-                let flag = if flag == "kind" { "model" } else { flag.as_str() };
-                bail!(
-                    "--{} cannot be changed when resuming: the run's settings are in {}",
-                    flag.replace('_', "-"),
-                    dir.join(checkpoint::CHECKPOINT_FILE).display()
-                );
-            }
             let (saved, model) = checkpoint::load(dir, &device)?;
             let mut meta = saved.meta.clone();
-            if args.explicit.iter().any(|id| id == "epochs") {
-                if args.epochs <= meta.epochs_done {
+            if let Some(epochs) = args.epochs {
+                if epochs <= meta.epochs_done {
                     bail!(
-                        "--epochs {} is not more than the {} epochs the run has done",
-                        args.epochs,
+                        "--epochs {epochs} is not more than the {} epochs the run has done",
                         meta.epochs_done
                     );
                 }
-                meta.config.epochs = args.epochs;
+                meta.config.training.epochs = epochs;
             }
-            if args.explicit.iter().any(|id| id == "data_dir") {
-                meta.data_dir = args.data.data_dir.clone();
+            if let Some(data_dir) = &args.data.data_dir {
+                meta.config.data.data_dir = Some(data_dir.clone());
             }
             (meta, dir.clone(), Some((saved, model)))
         }
     };
-    let config = meta.config.clone();
+    let config = meta.config.training.clone();
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
     ensure_dir(&out)?;
 
-    let source = DataSource {
-        kind: meta.dataset,
-        dir: meta.data_dir.clone(),
-    };
-    let mut data = source.load()?;
-    limit(&mut data, meta.train_limit, meta.test_limit)?;
+    let mut data = meta.config.data.source().load()?;
+    limit(&mut data, meta.config.data.train_limit, meta.config.data.test_limit)?;
     let load_seconds = started.elapsed().as_secs_f64();
     config.validate(data.train.len())?;
 
@@ -101,8 +81,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             (model, saved.metrics)
         }
         None => {
-            device.seed(meta.seed);
-            (meta.model.init(meta.init, &device), Vec::new())
+            device.seed(meta.config.seed);
+            (ModelConfig::from(meta.config.model).init(&device), Vec::new())
         }
     };
     let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
@@ -135,7 +115,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         train_images: data.train.len(),
         test_images: data.test.len(),
         backend,
-        init: meta.init,
+        init: meta.config.model.init,
         config: &config,
         batches_per_epoch: batches,
         dropped_per_epoch: dropped,
@@ -157,7 +137,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         out.join("model.json"),
     ];
     if !args.no_plots {
-        let title = format!("{} on {}", meta.model.describe(), data.kind.name());
+        let title = format!("{} on {}", meta.architecture().describe(), data.kind.name());
         written.push(write_curves(&out, &epochs, &title)?);
         written.push(write_weights(&out, &model, &data.class_names())?);
         let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;
@@ -173,29 +153,29 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The settings of a new run, from the command line.
-fn fresh_meta(args: &TrainArgs, backend: crate::backend::Backend) -> Result<ModelMeta> {
+/// The configuration of a new run, from the command line.
+fn run_config(args: &TrainArgs) -> Result<RunConfig> {
     let architecture = args.model.architecture()?;
-    Ok(ModelMeta {
-        model: architecture,
-        dataset: args.data.dataset,
-        data_dir: args.data.data_dir.clone(),
-        config: TrainConfig {
-            epochs: args.epochs,
+    Ok(RunConfig {
+        model: SavedModelConfig {
+            architecture,
+            init: args.init.unwrap_or(architecture.default_init()),
+        },
+        data: DataConfig {
+            dataset: args.data.dataset,
+            data_dir: args.data.data_dir.clone(),
+            train_limit: args.train_limit,
+            test_limit: args.test_limit,
+        },
+        training: TrainConfig {
+            epochs: args.epochs.unwrap_or(20),
             lr: args.lr,
             batch_size: args.batch_size,
             shuffle_seed: args.shuffle.then_some(args.seed),
             grad: args.grad,
             optimizer: args.optimizer,
         },
-        init: args.init.unwrap_or(architecture.default_init()),
-        train_limit: args.train_limit,
-        test_limit: args.test_limit,
         seed: args.seed,
-        epochs_done: 0,
-        backend,
-        test_accuracy: None,
-        parameters_fnv1a: String::new(),
     })
 }
 
@@ -207,10 +187,10 @@ fn print_header(
     batches: usize,
     dropped: usize,
 ) {
-    let config = &meta.config;
+    let config = &meta.config.training;
     println!(
         "handgrad: {} on {} ({}): {} train / {} test images, loaded in {:.2} s",
-        meta.model.describe(),
+        meta.architecture().describe(),
         data.kind.name(),
         data.origin,
         data.train.len(),
@@ -219,9 +199,9 @@ fn print_header(
     );
     println!(
         "device {backend} · grad {} · optimizer {} · init {} · η = {} · batch {} · {batches} batches/epoch{}{}",
-        name_of(&config.grad),
-        name_of(&config.optimizer),
-        name_of(&meta.init),
+        config.grad.name(),
+        config.optimizer.name(),
+        meta.config.model.init.name(),
         config.lr,
         config.batch_size,
         match config.shuffle_seed {

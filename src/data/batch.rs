@@ -15,6 +15,53 @@ pub fn scaled(pixels: &[u8], out: &mut Vec<f32>) {
     out.extend(pixels.iter().map(|&p| p as f32 / 255.0));
 }
 
+/// Images `start..end` of a split as an `X` tensor (pixels / 255), for evaluation and
+/// prediction (no labels needed).
+pub fn images(split: &Split, start: usize, end: usize, device: &Device) -> Tensor<2> {
+    let mut x = Vec::with_capacity((end - start) * PIXELS);
+    scaled(&split.pixels[start * PIXELS..end * PIXELS], &mut x);
+    Tensor::from_data(TensorData::new(x, [end - start, PIXELS]), device)
+}
+
+/// The mini-batches of `tb` images of an epoch: `⌊N / tb⌋` of them, as the lab (a last
+/// partial batch is left out), in order or in a shuffled order. Batch `k` past the last one
+/// starts again from the first, for runs of steps longer than an epoch.
+#[derive(Debug, Clone)]
+pub struct Batches<'a> {
+    split: &'a Split,
+    size: usize,
+    order: Option<Vec<usize>>,
+}
+
+impl<'a> Batches<'a> {
+    /// The batches of `size` images of `split`, taken in `order` (image indices) when given,
+    /// else in the split's own order.
+    pub fn new(split: &'a Split, size: usize, order: Option<Vec<usize>>) -> Self {
+        assert!(size > 0 && size <= split.len(), "a batch size between 1 and the split's size");
+        Self { split, size, order }
+    }
+
+    /// Batches in an epoch: `⌊N / tb⌋`.
+    pub fn len(&self) -> usize {
+        self.split.len() / self.size
+    }
+
+    /// Whether there is no full batch (never: `new` asks for `size ≤ N`).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Batch `k` (modulo [`Batches::len`]) on `device`.
+    pub fn get(&self, k: usize, device: &Device) -> Batch {
+        let start = (k % self.len()) * self.size;
+        let end = start + self.size;
+        match &self.order {
+            None => Batch::range(self.split, start, end, device),
+            Some(order) => Batch::gather(self.split, &order[start..end], device),
+        }
+    }
+}
+
 /// One mini-batch on a device: `X` (tb × 784), the labels, and `Y*` one-hot (tb × 10, eq. 2).
 #[derive(Debug, Clone)]
 pub struct Batch {

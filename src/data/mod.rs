@@ -8,7 +8,7 @@ pub mod batch;
 pub mod idx;
 pub mod source;
 
-pub use batch::Batch;
+pub use batch::{Batch, Batches};
 pub use idx::{CLASSES, PIXELS, SIDE};
 pub use source::{DataSource, DatasetKind};
 
@@ -51,13 +51,26 @@ impl Split {
 }
 
 /// Which split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Which {
     /// The training set (60 000 images).
     Train,
     /// The test set (10 000 images).
     Test,
+}
+
+impl Which {
+    /// Both splits.
+    pub const ALL: [Which; 2] = [Which::Train, Which::Test];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Train => "train",
+            Which::Test => "test",
+        }
+    }
 }
 
 /// A dataset loaded for training: both splits and the names of its classes.

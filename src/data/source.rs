@@ -8,11 +8,19 @@ use anyhow::{Context, Result, anyhow, bail};
 use super::idx::{self, CLASSES, PIXELS};
 use super::{Dataset, Split, Which};
 
+/// The message a panic carried (a `String` or a `&str` payload), if any.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+}
+
 /// Where Debian's `dataset-fashion-mnist` package puts its files.
 pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// Which dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetKind {
     /// Handwritten digits 0–9.
@@ -22,6 +30,9 @@ pub enum DatasetKind {
 }
 
 impl DatasetKind {
+    /// Both datasets.
+    pub const ALL: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::FashionMnist];
+
     /// The names of the 10 classes, by label.
     pub fn class_names(self) -> [&'static str; CLASSES] {
         match self {
@@ -213,14 +224,7 @@ mod mnist_download {
         std::panic::set_hook(Box::new(|_| {}));
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
         std::panic::set_hook(previous);
-        result.map_err(|payload| {
-            let text = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown failure");
-            summarize(text)
-        })
+        result.map_err(|payload| summarize(panic_text(payload.as_ref()).unwrap_or("unknown failure")))
     }
 
     /// The useful part of a reqwest panic message ("dns error", "connection refused", …).

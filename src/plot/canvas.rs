@@ -108,6 +108,12 @@ impl Canvas {
         }
     }
 
+    /// Draws a 28 × 28 dataset image (gray levels 0..=255) at `(x, y)`, `size` pixels wide.
+    pub fn digit(&mut self, pixels: &[u8], x: i64, y: i64, size: u32) {
+        let values: Vec<f32> = pixels.iter().map(|&p| p as f32).collect();
+        self.image(&values, crate::data::SIDE as u32, x, y, size, &gray);
+    }
+
     /// Draws text with its top at `y`, anchored at `x` as `align` says. Text with arrows is
     /// set in the monospaced font, which has them.
     pub fn text(&mut self, text: &str, x: i32, y: i32, size: f64, color: [u8; 3], align: Align) {

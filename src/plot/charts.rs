@@ -138,14 +138,14 @@ pub fn confusion_table(m: &[[usize; CLASSES]; CLASSES], class_names: &[&str; CLA
             out.push_str(&format!("{count:>col_w$}"));
         }
         let total: usize = row.iter().sum();
-        let recall = 100.0 * row[t] as f64 / total.max(1) as f64;
+        let recall = crate::inference::percent(row[t], total);
         out.push_str(&format!(" │{recall:>6.1}%\n"));
     }
     let correct: usize = (0..CLASSES).map(|c| m[c][c]).sum();
     let total: usize = m.iter().flatten().sum();
     out.push_str(&format!(
         "{correct} of {total} correct ({:.2}%)\n",
-        100.0 * correct as f64 / total.max(1) as f64
+        crate::inference::percent(correct, total)
     ));
     out
 }
@@ -196,7 +196,7 @@ pub fn confusion_picture(m: &[[usize; CLASSES]; CLASSES], class_names: &[&str; C
     let correct: usize = (0..CLASSES).map(|c| m[c][c]).sum();
     let total: usize = m.iter().flatten().sum();
     canvas.text(
-        &format!("{correct} / {total} correct on the diagonal ({:.2}%)", 100.0 * correct as f64 / total.max(1) as f64),
+        &format!("{correct} / {total} correct on the diagonal ({:.2}%)", crate::inference::percent(correct, total)),
         w as i32 / 2,
         (top + CLASSES as u32 * cell + 14) as i32,
         13.0,

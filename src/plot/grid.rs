@@ -2,7 +2,7 @@
 //! the proportions of the lab's figure (7.195 × 3.841 in at 100 dpi ≈ 720 × 384 px for 200
 //! images). Also a character preview for terminals.
 
-use super::canvas::{Canvas, WHITE, gray};
+use super::canvas::{Canvas, WHITE};
 use crate::data::{SIDE, Split};
 
 /// Columns of the grid, as in the lab (`plt.subplot(10, 20, i + 1)`).
@@ -60,9 +60,8 @@ pub fn image_grid(split: &Split, count: usize) -> Canvas {
     let (w, h) = layout.size();
     let mut canvas = Canvas::new(w, h, WHITE);
     for k in 0..count {
-        let values: Vec<f32> = split.image(k).iter().map(|&p| p as f32).collect();
         let (x, y) = layout.image_origin(k);
-        canvas.image(&values, SIDE as u32, x as i64, y as i64, IMAGE_PX, &gray);
+        canvas.digit(split.image(k), x as i64, y as i64, IMAGE_PX);
     }
     canvas
 }

@@ -1,7 +1,7 @@
 //! Pictures made of labelled 28×28 tiles: the weight templates `w_c` (the columns of `W`)
 //! and the first misclassified test images.
 
-use super::canvas::{Align, BLACK, Canvas, WHITE, diverging, gray};
+use super::canvas::{Align, BLACK, Canvas, WHITE, diverging};
 use crate::data::{CLASSES, PIXELS, SIDE, Split};
 
 /// Side of a class-template tile in pixels (28 × 5).
@@ -141,8 +141,7 @@ pub fn misclassified(
         let (col, row) = (n as u32 % ERROR_COLS, n as u32 / ERROR_COLS);
         let x = col * ERROR_CELL_W + (ERROR_CELL_W - ERROR_TILE) / 2;
         let y = TITLE - 14 + row * ERROR_CELL_H;
-        let values: Vec<f32> = split.image(i).iter().map(|&p| p as f32).collect();
-        canvas.image(&values, SIDE as u32, x as i64, y as i64, ERROR_TILE, &gray);
+        canvas.digit(split.image(i), x as i64, y as i64, ERROR_TILE);
         let text = format!(
             "{} → {}",
             class_names[split.labels[i] as usize], class_names[predictions[i] as usize]

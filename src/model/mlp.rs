@@ -11,18 +11,32 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
+use super::loss::{batch_divisor, cross_entropy, output_error, softmax, untranspose};
+use super::{AnalyticGradients, Bug, Classifier, StepGradients};
 use crate::data::{Batch, CLASSES, PIXELS};
-use crate::gradients::{AnalyticGradients, StepGradients, cross_entropy, softmax};
-use crate::model::Classifier;
 
 /// The hidden layer's activation σ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[repr(usize)]
 pub enum Activation {
     /// σ(u) = 1 / (1 + e⁻ᵘ), σ'(u) = σ(u)(1 − σ(u)) — the lab's.
-    Sigmoid,
+    Sigmoid = 0,
     /// σ(u) = max(0, u), σ'(u) = 1 where u > 0.
-    Relu,
+    Relu = 1,
+}
+
+impl Activation {
+    /// Both.
+    pub const ALL: [Activation; 2] = [Activation::Sigmoid, Activation::Relu];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Sigmoid => "sigmoid",
+            Activation::Relu => "relu",
+        }
+    }
 }
 
 /// One hidden layer of `L` units between the pixels and the classes.
@@ -56,10 +70,7 @@ impl Mlp {
         Self {
             hidden: layer(PIXELS, hidden),
             output: layer(hidden, CLASSES),
-            activation: match activation {
-                Activation::Sigmoid => 0,
-                Activation::Relu => 1,
-            },
+            activation: activation as usize,
         }
     }
 
@@ -78,10 +89,7 @@ impl Mlp {
         Self {
             hidden: linear(wh, bh),
             output: linear(wy, by),
-            activation: match activation {
-                Activation::Sigmoid => 0,
-                Activation::Relu => 1,
-            },
+            activation: activation as usize,
         }
     }
 
@@ -146,25 +154,29 @@ impl Classifier for Mlp {
 }
 
 impl AnalyticGradients for Mlp {
-    fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
+    fn analytic_gradients_with(&self, batch: &Batch, bug: Option<Bug>) -> StepGradients {
         let x = batch.images.clone();
-        let tb = batch.len() as f64;
+        let tb = batch_divisor(batch.len(), bug);
 
         // Forward.
         let u = self.hidden.forward(x.clone()); //                 U = X Wʰ + bʰ
         let (h, dh) = self.activate(u); //                          H = σ(U), and σ'(U)
         let s = self.output.forward(h.clone()); //                 S = H Wʸ + bʸ
-        let (y_hat, log_y_hat) = softmax(s); //                     Ŷ = softmax(S)
+        let (y_hat, log_y_hat) = softmax(s.clone()); //             Ŷ = softmax(S)
 
-        // Backward, output layer: the same formulas as the logistic regression, with H as input.
-        let delta_y = y_hat - batch.y_star.clone(); //              δʸ = Ŷ − Y*
+        // Backward, output layer: the logistic regression's formulas (eq. 4–5), with H as input.
+        let delta_y = output_error(s, y_hat, batch.y_star.clone(), bug); // δʸ = Ŷ − Y*
         let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(tb); // ∂L/∂Wʸ = Hᵀ δʸ / tb
         let grad_by = delta_y.clone().sum_dim(0).reshape([-1]).div_scalar(tb); // ∂L/∂bʸ = Σ δʸ / tb
 
         // Backward, hidden layer: the error flows back through Wʸ and through σ.
-        let delta_h = delta_y.matmul(self.wy().transpose()) * dh; // δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
-        // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ (see the logistic regression)
-        let grad_wh = delta_h.clone().transpose().matmul(x).transpose().div_scalar(tb);
+        let back = delta_y.matmul(self.wy().transpose()); //        δʸ Wʸᵀ
+        let delta_h = match bug {
+            Some(Bug::NoSigmaPrime) => back, //                     (the slip: no ⊙ σ'(U))
+            _ => back * dh, //                                      δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
+        };
+        // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ like the logistic regression's ∂L/∂W
+        let grad_wh = untranspose(delta_h.clone().transpose().matmul(x), bug).div_scalar(tb);
         let grad_bh = delta_h.sum_dim(0).reshape([-1]).div_scalar(tb); // ∂L/∂bʰ = Σ δʰ / tb
 
         let mut grads = GradientsParams::new();
@@ -176,7 +188,7 @@ impl AnalyticGradients for Mlp {
         }
         StepGradients {
             grads,
-            loss: cross_entropy(log_y_hat, batch.y_star.clone()),
+            loss: cross_entropy(log_y_hat, batch.y_star.clone()), //  L, eq. (3)
         }
     }
 }

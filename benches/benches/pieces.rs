@@ -6,11 +6,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use handgrad::backend::Backend;
-use handgrad::data::{Batch, DataSource, DatasetKind};
+use handgrad::data::{Batches, DataSource, DatasetKind};
 use handgrad::gradients::GradSource;
 use handgrad::inference::evaluate;
 use handgrad::model::{Init, LogisticRegression};
-use handgrad::sgd::{Optimizer, OptimizerKind};
+use handgrad::sgd::{Optimizer, OptimizerKind, sgd_step};
 
 fn fashion() -> Option<DataSource> {
     let source = DataSource {
@@ -37,16 +37,15 @@ fn pieces(c: &mut Criterion) {
             ("step, burn optimizer", GradSource::Autodiff, OptimizerKind::Burn),
         ] {
             let mut model = Some(LogisticRegression::new(Init::Zeros, &device));
-            let mut optim = Optimizer::new(optimizer);
+            let mut optimizer = Optimizer::new(optimizer);
+            let batches = Batches::new(&data.train, 100, None);
             let mut k = 0;
             group.bench_function(name, |b| {
                 b.iter(|| {
-                    let start = (k % 600) * 100;
+                    let batch = batches.get(k, &device);
                     k += 1;
-                    let batch = Batch::range(&data.train, start, start + 100, &device);
                     let current = model.take().unwrap();
-                    let step = grad.gradients(&current, &batch);
-                    model = Some(optim.step(0.1, current, step.grads));
+                    model = Some(sgd_step(current, &batch, grad, &mut optimizer, 0.1).model);
                 })
             });
         }
