@@ -134,7 +134,7 @@ pub fn confusion(labels: &[u8], predictions: &[u8]) -> [[usize; CLASSES]; CLASSE
 
 /// An image file turned into an MNIST-like input.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InputImage {
+pub(crate) struct InputImage {
     /// 28 × 28 gray levels, 0 = black.
     pub pixels: Vec<u8>,
     /// Whether the image's border is light (MNIST's images are dark around the strokes).
@@ -143,7 +143,7 @@ pub struct InputImage {
 
 /// Reads an image file (PNG, JPEG) of any size as 28 × 28 gray levels like MNIST's,
 /// inverted if asked.
-pub fn load_image(path: &Path, invert: bool) -> Result<InputImage> {
+pub(crate) fn load_image(path: &Path, invert: bool) -> Result<InputImage> {
     let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
     let decoded = image::load_from_memory(&bytes)
         .map_err(|e| anyhow!("{}: not an image handgrad can read ({e})", path.display()))?;
@@ -170,7 +170,7 @@ pub fn load_image(path: &Path, invert: bool) -> Result<InputImage> {
 }
 
 /// The `k` most probable classes of one image (784 gray levels), with their probabilities.
-pub fn top_classes<M: Classifier>(model: &M, pixels: &[u8], device: &Device, k: usize) -> Vec<(usize, f64)> {
+pub(crate) fn top_classes<M: Classifier>(model: &M, pixels: &[u8], device: &Device, k: usize) -> Vec<(usize, f64)> {
     let split = Split::new(pixels.to_vec(), vec![0]);
     let logits = model.logits(images(&split, 0, 1, device));
     let (probabilities, _) = crate::model::loss::softmax(logits);

@@ -227,7 +227,7 @@ pub fn fnv1a(bytes: &[u8]) -> String {
 }
 
 /// The JSON file that goes with a model file (`model.bpk` → `model.json`).
-pub fn meta_path(model_path: &Path) -> PathBuf {
+pub(crate) fn meta_path(model_path: &Path) -> PathBuf {
     model_path.with_extension("json")
 }
 

@@ -61,7 +61,7 @@ impl TrainConfig {
 }
 
 /// A learning rate must be a positive finite number.
-pub fn validate_lr(lr: f64) -> Result<()> {
+pub(crate) fn validate_lr(lr: f64) -> Result<()> {
     if !(lr.is_finite() && lr > 0.0) {
         bail!("--lr must be a positive finite number, got {lr}");
     }
@@ -69,7 +69,7 @@ pub fn validate_lr(lr: f64) -> Result<()> {
 }
 
 /// A batch size must be between 1 and the `n` images of the training set.
-pub fn validate_batch_size(tb: usize, n: usize) -> Result<()> {
+pub(crate) fn validate_batch_size(tb: usize, n: usize) -> Result<()> {
     if tb == 0 {
         bail!("--batch-size must be at least 1");
     }

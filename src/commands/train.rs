@@ -1,15 +1,17 @@
 //! `handgrad train`: exercise 1, end to end — and `train --resume DIR`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Result, bail};
+use burn::tensor::Device;
 
+use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::cli::TrainArgs;
 use crate::data::Dataset;
 use crate::fsutil::ensure_dir;
-use crate::model::ModelConfig;
+use crate::model::{Model, ModelConfig};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, SavedModelConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
@@ -23,29 +25,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         bail!("--checkpoint-every must be at least 1");
     }
     let device = backend.open()?;
-
-    // The run's configuration: from the command line, or from the checkpoint of the run to
-    // resume (clap has refused the options that would change it).
-    let (mut meta, out, resumed) = match &args.resume {
-        None => (ModelMeta::new(run_config(args)?, backend), args.out.clone(), None),
-        Some(dir) => {
-            let (saved, model) = checkpoint::load(dir, &device)?;
-            let mut meta = saved.meta.clone();
-            if let Some(epochs) = args.epochs {
-                if epochs <= meta.epochs_done {
-                    bail!(
-                        "--epochs {epochs} is not more than the {} epochs the run has done",
-                        meta.epochs_done
-                    );
-                }
-                meta.config.training.epochs = epochs;
-            }
-            if let Some(data_dir) = &args.data.data_dir {
-                meta.config.data.data_dir = Some(data_dir.clone());
-            }
-            (meta, dir.clone(), Some((saved, model)))
-        }
-    };
+    let Plan { mut meta, out, resumed } = plan(args, backend, &device)?;
     let config = meta.config.training.clone();
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
@@ -55,31 +35,12 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     limit(&mut data, meta.config.data.train_limit, meta.config.data.test_limit)?;
     let load_seconds = started.elapsed().as_secs_f64();
     config.validate(data.train.len())?;
-
     let batches = config.batches(data.train.len());
     let dropped = data.train.len() - batches * config.batch_size;
     print_header(&data, load_seconds, backend, &meta, batches, dropped);
 
     let (model, mut epochs) = match resumed {
-        Some((saved, model)) => {
-            if saved.meta.backend != backend {
-                eprintln!(
-                    "note: the checkpoint was made on {}, this run is on {backend}: results will \
-                     match to rounding, not bit for bit",
-                    saved.meta.backend
-                );
-            }
-            println!(
-                "resuming from the checkpoint after epoch {} (step {}) in {}",
-                saved.meta.epochs_done,
-                saved.steps_done,
-                out.display()
-            );
-            for m in &saved.metrics {
-                println!("{}", epoch_line(m, config.epochs));
-            }
-            (model, saved.metrics)
-        }
+        Some(resumed) => resumed.announce(backend, &out, config.epochs),
         None => {
             device.seed(meta.config.seed);
             (ModelConfig::from(meta.config.model).init(&device), Vec::new())
@@ -87,9 +48,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
     trainer.epochs_done = epochs.len();
-
-    let mut bar = BatchBar::for_stderr();
-    trainer.run(config.epochs, &mut bar, |model, metrics| {
+    trainer.run(config.epochs, &mut BatchBar::for_stderr(), |model, metrics| {
         println!("{}", epoch_line(metrics, config.epochs));
         epochs.push(metrics.clone());
         write_metrics(&out, &epochs)?;
@@ -108,7 +67,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         Ok(())
     })?;
 
-    let summary = Summary {
+    write_run_files(&out, &Summary {
         version: env!("CARGO_PKG_VERSION"),
         dataset: data.kind.name(),
         data_origin: &data.origin,
@@ -125,32 +84,111 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         eval_seconds: epochs.iter().map(|m| m.eval_seconds).sum(),
         total_seconds: started.elapsed().as_secs_f64(),
         epochs: &epochs,
-    };
-    write_run_files(&out, &summary)?;
-    let model = trainer.into_model();
+    })?;
     meta.epochs_done = epochs.len();
     meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
+    let written = write_model_and_pictures(args, &out, &meta, &trainer.into_model(), &data, &device, &epochs)?;
+    println!("wrote {} in {}", written.join(", "), out.display());
+    Ok(())
+}
+
+/// What a run starts from: its description, its folder, and for a resumed run, the
+/// checkpoint.
+struct Plan {
+    meta: ModelMeta,
+    out: PathBuf,
+    resumed: Option<Resumed>,
+}
+
+/// A checkpoint to continue from, and its parameters.
+struct Resumed {
+    checkpoint: Checkpoint,
+    model: Model,
+}
+
+impl Resumed {
+    /// Says where the run resumes (and replays the epochs done); the model and the metrics
+    /// so far.
+    fn announce(self, backend: Backend, out: &Path, epochs: usize) -> (Model, Vec<EpochMetrics>) {
+        let saved = &self.checkpoint.meta;
+        if saved.backend != backend {
+            eprintln!(
+                "note: the checkpoint was made on {}, this run is on {backend}: results will \
+                 match to rounding, not bit for bit",
+                saved.backend
+            );
+        }
+        println!(
+            "resuming from the checkpoint after epoch {} (step {}) in {}",
+            saved.epochs_done,
+            self.checkpoint.steps_done,
+            out.display()
+        );
+        for m in &self.checkpoint.metrics {
+            println!("{}", epoch_line(m, epochs));
+        }
+        (self.model, self.checkpoint.metrics)
+    }
+}
+
+/// The run's configuration from the command line, or from the checkpoint of the run to
+/// resume (clap has refused the options that would change it; `--epochs` may extend it and
+/// `--data-dir` say where its data is now).
+fn plan(args: &TrainArgs, backend: Backend, device: &Device) -> Result<Plan> {
+    let Some(dir) = &args.resume else {
+        return Ok(Plan {
+            meta: ModelMeta::new(run_config(args)?, backend),
+            out: args.out.clone(),
+            resumed: None,
+        });
+    };
+    let (checkpoint, model) = checkpoint::load(dir, device)?;
+    let mut meta = checkpoint.meta.clone();
+    if let Some(epochs) = args.epochs {
+        if epochs <= meta.epochs_done {
+            bail!("--epochs {epochs} is not more than the {} epochs the run has done", meta.epochs_done);
+        }
+        meta.config.training.epochs = epochs;
+    }
+    if let Some(data_dir) = &args.data.data_dir {
+        meta.config.data.data_dir = Some(data_dir.clone());
+    }
+    Ok(Plan {
+        meta,
+        out: dir.clone(),
+        resumed: Some(Resumed { checkpoint, model }),
+    })
+}
+
+/// Saves the model and draws the pictures; the names of every file the run wrote.
+fn write_model_and_pictures(
+    args: &TrainArgs,
+    out: &Path,
+    meta: &ModelMeta,
+    model: &Model,
+    data: &Dataset,
+    device: &Device,
+    epochs: &[EpochMetrics],
+) -> Result<Vec<String>> {
     let mut written: Vec<PathBuf> = vec![
         out.join("metrics.csv"),
         out.join("summary.json"),
-        save_model(&out, &model, &meta)?,
+        save_model(out, model, meta)?,
         out.join("model.json"),
     ];
     if !args.no_plots {
         let title = format!("{} on {}", meta.architecture().describe(), data.kind.name());
-        written.push(write_curves(&out, &epochs, &title)?);
-        written.push(write_weights(&out, &model, &data.class_names())?);
-        let (table, paths) = write_test_pictures(&out, &model, &data, &device)?;
+        written.push(write_curves(out, epochs, &title)?);
+        written.push(write_weights(out, model, &data.class_names())?);
+        let (table, paths) = write_test_pictures(out, model, data, device)?;
         written.extend(paths);
         println!("\nconfusion matrix on the test set (rows: true class, columns: predicted)");
         print!("{table}");
     }
-    let names: Vec<String> = written
+    Ok(written
         .iter()
         .map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default())
-        .collect();
-    println!("wrote {} in {}", names.join(", "), out.display());
-    Ok(())
+        .collect())
 }
 
 /// The configuration of a new run, from the command line.
@@ -182,7 +220,7 @@ fn run_config(args: &TrainArgs) -> Result<RunConfig> {
 fn print_header(
     data: &Dataset,
     load_seconds: f64,
-    backend: crate::backend::Backend,
+    backend: Backend,
     meta: &ModelMeta,
     batches: usize,
     dropped: usize,

@@ -82,17 +82,17 @@ impl Batch {
             scaled(split.image(row), &mut x);
             labels.push(split.labels[row]);
         }
-        Self::from_host(x, &labels, device)
+        let n = labels.len();
+        Self::new(Tensor::from_data(TensorData::new(x, [n, PIXELS]), device), &labels, device)
     }
 
     /// Rows `start..end` of a split (contiguous: no index list needed).
     pub fn range(split: &Split, start: usize, end: usize, device: &Device) -> Self {
-        let mut x = Vec::with_capacity((end - start) * PIXELS);
-        scaled(&split.pixels[start * PIXELS..end * PIXELS], &mut x);
-        Self::from_host(x, &split.labels[start..end], device)
+        Self::new(images(split, start, end, device), &split.labels[start..end], device)
     }
 
-    fn from_host(x: Vec<f32>, labels: &[u8], device: &Device) -> Self {
+    /// The batch of images `x` with these labels: `Y*` is their one-hot encoding (eq. 2).
+    fn new(x: Tensor<2>, labels: &[u8], device: &Device) -> Self {
         let n = labels.len();
         let mut one_hot = vec![0f32; n * CLASSES];
         for (i, &label) in labels.iter().enumerate() {
@@ -100,7 +100,7 @@ impl Batch {
         }
         let classes: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
         Self {
-            images: Tensor::from_data(TensorData::new(x, [n, PIXELS]), device),
+            images: x,
             labels: Tensor::from_data(TensorData::new(classes, [n]), device),
             y_star: Tensor::from_data(TensorData::new(one_hot, [n, CLASSES]), device),
         }

@@ -29,7 +29,7 @@ pub fn cross_entropy(log_y_hat: Tensor<2>, y_star: Tensor<2>) -> Tensor<1> {
 ///
 /// `bug` injects a student's slip here: `Sign` (Y* − Ŷ, a step uphill) or `SoftmaxAxis` (Ŷ
 /// normalised over the batch, numpy's `sum(axis=0)`, recomputed from the scores `s`).
-pub fn output_error(s: Tensor<2>, y_hat: Tensor<2>, y_star: Tensor<2>, bug: Option<Bug>) -> Tensor<2> {
+pub(crate) fn output_error(s: Tensor<2>, y_hat: Tensor<2>, y_star: Tensor<2>, bug: Option<Bug>) -> Tensor<2> {
     match bug {
         Some(Bug::Sign) => y_star - y_hat,
         Some(Bug::SoftmaxAxis) => {
@@ -42,7 +42,7 @@ pub fn output_error(s: Tensor<2>, y_hat: Tensor<2>, y_star: Tensor<2>, bug: Opti
 
 /// The `tb` that eq. (4)–(5) divide by (the mean over the batch); 1 when the `NoMean` slip
 /// forgets it (dividing by 1 changes no bit, so the correct path is untouched).
-pub fn batch_divisor(tb: usize, bug: Option<Bug>) -> f64 {
+pub(crate) fn batch_divisor(tb: usize, bug: Option<Bug>) -> f64 {
     match bug {
         Some(Bug::NoMean) => 1.0,
         _ => tb as f64,
@@ -51,7 +51,7 @@ pub fn batch_divisor(tb: usize, bug: Option<Bug>) -> f64 {
 
 /// The last step of a weight gradient computed as `(δᵀ X)ᵀ`: the transpose of `δᵀ X`. The
 /// `Transpose` slip reshapes `δᵀ X` to the weight's shape instead, which scrambles its entries.
-pub fn untranspose(delta_t_x: Tensor<2>, bug: Option<Bug>) -> Tensor<2> {
+pub(crate) fn untranspose(delta_t_x: Tensor<2>, bug: Option<Bug>) -> Tensor<2> {
     match bug {
         Some(Bug::Transpose) => {
             let [rows, cols] = delta_t_x.dims();

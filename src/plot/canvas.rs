@@ -13,17 +13,17 @@ use plotters::style::{FontStyle, IntoFont, RGBColor, TextStyle};
 use crate::fsutil::write_atomic;
 
 /// The proportional font family (Ubuntu Light), for titles, labels and numbers.
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// The monospaced font family (Hack), which also has the arrows (→ ↓) Ubuntu lacks.
-pub const MONO: &str = "monospace";
+pub(crate) const MONO: &str = "monospace";
 
 /// The family to set `text` in: the monospaced one if it has arrows, which only Hack has.
-pub fn family_for(text: &str) -> &'static str {
+pub(crate) fn family_for(text: &str) -> &'static str {
     if text.contains(['→', '↓']) { MONO } else { FONT }
 }
 
 /// Registers the embedded fonts with plotters (once per process).
-pub fn ensure_font() {
+pub(crate) fn ensure_font() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         for (name, bytes) in [
@@ -164,7 +164,7 @@ impl<W: std::io::Write> PngRgb for image::codecs::png::PngEncoder<W> {
 /// Resamples a `side`×`side` image to `size`×`size` by bilinear interpolation between pixel
 /// centers (edges clamped). A region of one value keeps exactly that value, and values are
 /// not clamped (weights can be negative).
-pub fn resample(values: &[f32], side: u32, size: u32) -> Vec<f32> {
+pub(crate) fn resample(values: &[f32], side: u32, size: u32) -> Vec<f32> {
     let n = side as usize;
     assert_eq!(values.len(), n * n, "a square image");
     if size == side {

@@ -14,7 +14,7 @@ fn plot_error<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 
 /// `curves.png`: the mean training loss per epoch (left) and the train and test accuracy
 /// per epoch (right).
-pub fn training_curves(epochs: &[EpochMetrics], title: &str) -> Result<Canvas> {
+pub(crate) fn training_curves(epochs: &[EpochMetrics], title: &str) -> Result<Canvas> {
     ensure_font();
     let (w, h) = (1000u32, 420u32);
     let mut canvas = Canvas::new(w, h, WHITE);
@@ -123,7 +123,7 @@ fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// The confusion matrix as a text table: rows are the true classes, columns the predicted.
-pub fn confusion_table(m: &[[usize; CLASSES]; CLASSES], class_names: &[&str; CLASSES]) -> String {
+pub(crate) fn confusion_table(m: &[[usize; CLASSES]; CLASSES], class_names: &[&str; CLASSES]) -> String {
     let name_w = class_names.iter().map(|n| n.chars().count()).max().unwrap_or(1).max(10);
     let col_w = 6;
     let mut out = format!("{:>name_w$} │", "true \\ pred");
@@ -155,7 +155,7 @@ fn short(name: &str, n: usize) -> String {
 }
 
 /// `confusion.png`: counts in a 10 × 10 heat map, rows = true class, columns = predicted.
-pub fn confusion_picture(m: &[[usize; CLASSES]; CLASSES], class_names: &[&str; CLASSES], title: &str) -> Canvas {
+pub(crate) fn confusion_picture(m: &[[usize; CLASSES]; CLASSES], class_names: &[&str; CLASSES], title: &str) -> Canvas {
     let cell = 52u32;
     let left = 130u32;
     let top = 150u32;

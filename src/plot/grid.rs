@@ -6,11 +6,11 @@ use super::canvas::{Canvas, WHITE};
 use crate::data::{SIDE, Split};
 
 /// Columns of the grid, as in the lab (`plt.subplot(10, 20, i + 1)`).
-pub const COLUMNS: usize = 20;
+pub(crate) const COLUMNS: usize = 20;
 /// Width of one cell: 7.195 in × 100 dpi / 20 columns.
-pub const CELL_W: f64 = 719.5 / 20.0;
+pub(crate) const CELL_W: f64 = 719.5 / 20.0;
 /// Height of one cell: 3.841 in × 100 dpi / 10 rows.
-pub const CELL_H: f64 = 384.1 / 10.0;
+pub(crate) const CELL_H: f64 = 384.1 / 10.0;
 /// Side of an image in its cell, in pixels (28 scaled by 8/7, leaving a white gap).
 pub const IMAGE_PX: u32 = 32;
 
@@ -68,7 +68,7 @@ pub fn image_grid(split: &Split, count: usize) -> Canvas {
 
 /// A terminal preview of the first `count` images, side by side, two pixel rows per
 /// character row, with the label (and class name) above each.
-pub fn ascii_preview(split: &Split, count: usize, class_names: &[&str]) -> String {
+pub(crate) fn ascii_preview(split: &Split, count: usize, class_names: &[&str]) -> String {
     const RAMP: &[u8] = b" .:-=+*#%@";
     let count = count.min(split.len());
     let mut out = String::new();

@@ -12,7 +12,7 @@ const TITLE: u32 = 54;
 
 /// How a set of 28×28 templates is laid out.
 #[derive(Debug, Clone, Copy)]
-pub struct TemplateGrid {
+pub(crate) struct TemplateGrid {
     /// Tiles per row.
     pub per_row: u32,
     /// Side of a tile in pixels.
@@ -27,7 +27,7 @@ impl TemplateGrid {
     /// The logistic regression's 10 class templates: 2 rows of 5 large labelled tiles.
     pub const CLASSES: TemplateGrid = TemplateGrid { per_row: 5, tile: WEIGHT_TILE, label: WEIGHT_LABEL, gap: WEIGHT_GAP };
     /// Hidden units' templates: rows of 10 small tiles.
-    pub const UNITS: TemplateGrid = TemplateGrid { per_row: 10, tile: 56, label: 0, gap: 8 };
+    pub(crate) const UNITS: TemplateGrid = TemplateGrid { per_row: 10, tile: 56, label: 0, gap: 8 };
 
     /// Where tile `k` starts.
     pub fn origin(&self, k: usize) -> (u32, u32) {
@@ -63,7 +63,7 @@ pub fn weight_templates(w: &[f32], class_names: &[&str; CLASSES]) -> Canvas {
 
 /// The first `show` columns of a 784 × `n` weight matrix (row-major) as 28×28 templates, in
 /// the diverging color map, with one scale for all (`shared_scale`) or one per template.
-pub fn templates(
+pub(crate) fn templates(
     w: &[f32],
     n: usize,
     show: usize,
@@ -111,7 +111,7 @@ const ERROR_TILE: u32 = 84;
 
 /// The first `max` misclassified images of a split, "true → predicted" under each.
 /// Returns the picture and how many errors it shows.
-pub fn misclassified(
+pub(crate) fn misclassified(
     split: &Split,
     predictions: &[u8],
     class_names: &[&str; CLASSES],
