@@ -190,3 +190,47 @@ fn an_mlp_run_saves_and_reloads_through_the_cli() {
     let picture = image::open(run.join("weights.png")).unwrap().to_rgb8();
     assert!(picture.width() >= 420);
 }
+
+/// The second witness, independent of burn: finite differences of the plain-Rust f64 loss of
+/// `check::reference` against the MLP's analytic gradient evaluated in f64.
+#[test]
+fn mlp_gradients_match_the_plain_rust_loss() {
+    use burn::tensor::DType;
+    use handgrad::check::reference::mlp_loss;
+    use handgrad::check::{central_difference, compare};
+    for activation in [Activation::Sigmoid, Activation::Relu] {
+        let device = cpu_backends()[0].device();
+        device.seed(9);
+        let f32_model = mlp(activation, &device);
+        let split = synthetic_split(20, 6);
+        let batch = Batch::range(&split, 0, 20, &device).cast(DType::F64);
+        let model = Mlp::from_parameters(
+            f32_model.wh().cast(DType::F64),
+            f32_model.bh().cast(DType::F64),
+            f32_model.wy().cast(DType::F64),
+            f32_model.by().cast(DType::F64),
+            activation,
+        );
+        let step = model.analytic_gradients(&batch);
+        let grad = |id, rank| -> Vec<f64> {
+            if rank == 2 { values(step.grads.get::<2>(id).unwrap()) } else { values(step.grads.get::<1>(id).unwrap()) }
+        };
+        // θ = Wʰ, bʰ, Wʸ, bʸ flat, as `mlp_loss` takes them; the analytic gradient in that order.
+        let theta: Vec<f64> = [values(model.wh()), values(model.bh()), values(model.wy()), values(model.by())].concat();
+        let analytic_all: Vec<f64> = [
+            grad(model.hidden.weight.id, 2),
+            grad(model.hidden.bias.as_ref().unwrap().id, 1),
+            grad(model.output.weight.id, 2),
+            grad(model.output.bias.as_ref().unwrap().id, 1),
+        ]
+        .concat();
+        let x: Vec<f64> = values(batch.images.clone());
+        let loss = |t: &[f64]| mlp_loss(t, &x, &split.labels, 32, activation);
+        let eps = if activation == Activation::Relu { 1e-5 } else { 1e-3 };
+        let entries: Vec<usize> = (0..theta.len()).step_by(97).collect();
+        let numeric: Vec<f64> = entries.iter().map(|&i| central_difference(&loss, &theta, i, eps)).collect();
+        let analytic: Vec<f64> = entries.iter().map(|&i| analytic_all[i]).collect();
+        let cmp = compare(&analytic, &numeric);
+        assert!(cmp.max_rel <= 1e-5, "{activation:?}: {cmp:?}");
+    }
+}

@@ -12,7 +12,9 @@
 //!     would show literally: the formatted value must occur in the next fenced block; with
 //!     an ANCHOR, on the first line of that block containing ANCHOR.
 //! <!-- copied-from: FILE -->  …  <!-- end-copy -->
-//!     every non-blank line in between is a line of FILE (a table pasted whole).
+//!     every non-blank line in between is a line of FILE (a table or a program's output
+//!     pasted whole), except the lines a README adds around pasted output: code fences
+//!     (```), the command (`$ …`) and elisions (`…`).
 //! ```
 //!
 //! FILE is relative to the repository root. VALUE is
@@ -400,7 +402,9 @@ fn readme_figures_match_the_artifacts() {
                 };
                 let copied = &readme[start..marker.start];
                 let mut lines = 0;
-                for line in copied.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let added_by_readme =
+                    |l: &str| l.is_empty() || l.starts_with("```") || l.starts_with("$ ") || l == "…";
+                for line in copied.lines().map(str::trim).filter(|l| !added_by_readme(l)) {
                     lines += 1;
                     if !source.contains(&line) {
                         failures.push(at(format!("the line '{line}' is not in {file} any more")));

@@ -1,40 +1,301 @@
-//! The gradient check: on one real batch, at several points of parameter space, the analytic
-//! gradient against burn's autodiff and against central finite differences in f64.
+//! Gradient checking for any burn module: hand-written gradients against burn's autodiff, and
+//! either of them against central finite differences in f64 — PyTorch's `gradcheck` and JAX's
+//! `check_grads`, for burn. handgrad's `gradcheck` command uses it on its two models
+//! ([`check`]); [`GradCheck::run`] and [`assert_gradients`] take any module and loss.
+//!
+//! ```
+//! use burn::module::Module;
+//! use burn::nn::{Linear, LinearConfig};
+//! use burn::tensor::{Device, Distribution, Tensor};
+//! use handgrad::check::gradcheck::{At, GradCheck, assert_gradients};
+//!
+//! // A module handgrad does not define: y = tanh(x W + b), loss = mean(y²).
+//! #[derive(Module, Debug)]
+//! struct Tanh {
+//!     layer: Linear,
+//! }
+//!
+//! let device = handgrad::backend::Backend::default_backend().unwrap().device();
+//! let module = Tanh { layer: LinearConfig::new(4, 3).init(&device) };
+//! let x = Tensor::<2>::random([5, 4], Distribution::Normal(0.0, 1.0), &device);
+//! // The loss builds its inputs in the float type of the point being evaluated: `at.input`.
+//! let loss = |m: &Tanh, at: &At| m.layer.forward(at.input(&x)).tanh().powi_scalar(2).mean();
+//! // No hand-written gradient: autodiff itself is checked against finite differences.
+//! assert_gradients(&module, &loss, None);
+//! ```
+
+use std::collections::HashMap;
 
 use anyhow::{Result, bail};
-use burn::module::{ModuleMapper, Param, ParamId};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
-use burn::tensor::{DType, Device, Distribution, Tensor};
+use burn::tensor::{DType, Device, Distribution, Tensor, TensorData};
 use serde::Serialize;
 
-use super::reference::Reference;
 use super::{Comparison, central_difference, compare};
 use crate::data::Batch;
-use crate::gradients::{GradSource, autodiff_gradients};
+use crate::gradients::{GradSource, tracked};
 use crate::model::{AnalyticGradients, Architecture, Bug};
 use crate::sgd::{Optimizer, sgd_step};
 
-/// One parameter tensor of a model, as the check sees it.
-#[derive(Debug, Clone)]
-pub struct NamedParam {
-    /// Its name in the lab's notation (`W`, `b`, `Wh`, …).
-    pub name: &'static str,
-    /// burn's id of the parameter (the key of its gradient).
-    pub id: ParamId,
-    /// Its rank: 1 (a bias) or 2 (a weight matrix).
-    pub rank: usize,
-    /// Its values, row-major, in f64.
-    pub values: Vec<f64>,
+/// Where a loss is evaluated: the float type of the module's parameters there (f32 for the
+/// comparison with autodiff, f64 for finite differences). A loss closure casts its float
+/// inputs with [`At::input`] so that they match; integer inputs (class indices) need nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    /// The float type.
+    pub dtype: DType,
 }
 
-/// A model whose gradients the check can take apart.
-pub trait Checkable: AnalyticGradients {
-    /// The parameters, in the order of the flat vector that [`Checkable::reference_loss`] takes.
-    fn named_params(&self) -> Vec<NamedParam>;
+impl At {
+    /// A float input in this point's float type.
+    pub fn input<const D: usize>(&self, x: &Tensor<D>) -> Tensor<D> {
+        x.clone().cast(self.dtype)
+    }
+}
 
-    /// The plain-f64 loss whose finite differences witness the gradient, taking the
-    /// parameters flat in the order of [`Checkable::named_params`].
-    fn reference(&self) -> Reference;
+/// A scalar loss of a module (a one-element tensor).
+pub type Loss<'a, M> = dyn Fn(&M, &At) -> Tensor<1> + Sync + 'a;
+
+/// Hand-written gradients of that loss, keyed by the parameters' ids.
+pub type HandGradients<'a, M> = dyn Fn(&M, &At) -> GradientsParams + Sync + 'a;
+
+/// The settings of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GradCheck {
+    /// Entries of the matrices (parameters of rank 2 or more) checked by finite differences,
+    /// shared among them in proportion to their size; vectors (biases) are checked whole.
+    pub samples: usize,
+    /// The finite-difference step ε.
+    pub eps: f64,
+    /// Seed of the sampled entries.
+    pub seed: u64,
+    /// Tolerance on `max |hand − autodiff|`, both in f32.
+    pub tol: f64,
+    /// Tolerance on the max relative error against finite differences.
+    pub fd_tol: f64,
+}
+
+impl Default for GradCheck {
+    fn default() -> Self {
+        Self { samples: 200, eps: 1e-3, seed: 0, tol: 1e-6, fd_tol: 1e-6 }
+    }
+}
+
+/// One line of the report: one point, one parameter, one witness.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRow {
+    /// Where in parameter space: `zero`, `random`, `after k steps`, or the caller's name.
+    pub point: String,
+    /// The parameter's name (its path in the module, `layer.weight`, unless renamed).
+    pub param: String,
+    /// `autodiff` or `finite differences`.
+    pub against: &'static str,
+    /// Float type the checked gradient was computed in for this comparison.
+    pub precision: &'static str,
+    /// The errors.
+    #[serde(flatten)]
+    pub errors: Comparison,
+    /// What was judged against the tolerance: `max_abs` or `max_rel`.
+    pub judged: &'static str,
+    /// The tolerance.
+    pub tol: f64,
+    /// Whether it is within the tolerance.
+    pub passed: bool,
+}
+
+/// A float parameter of a module: its path, id, shape and values.
+#[derive(Debug, Clone)]
+struct Parameter {
+    name: String,
+    id: ParamId,
+    shape: Vec<usize>,
+    values: Vec<f64>,
+}
+
+/// Collects the float parameters of a module, in its order, with their paths.
+#[derive(Default)]
+struct Parameters {
+    path: Vec<String>,
+    found: Vec<Parameter>,
+}
+
+impl ModuleVisitor for Parameters {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let tensor = param.val();
+        self.found.push(Parameter {
+            name: self.path.join("."),
+            id: param.id,
+            shape: tensor.dims().to_vec(),
+            values: tensor.into_data().iter::<f64>().collect(),
+        });
+    }
+}
+
+fn parameters<M: Module>(module: &M) -> Vec<Parameter> {
+    let mut visitor = Parameters::default();
+    module.visit(&mut visitor);
+    visitor.found
+}
+
+/// The same module with one entry of one parameter set to `value`.
+struct SetEntry<'a> {
+    param: &'a Parameter,
+    index: usize,
+    value: f64,
+}
+
+impl ModuleMapper for SetEntry<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if param.id != self.param.id {
+            return param;
+        }
+        let mut values = self.param.values.clone();
+        values[self.index] = self.value;
+        let shape = self.param.shape.clone();
+        param.map(|t| {
+            let (device, dtype) = (t.device(), t.dtype());
+            // In the module's own float type: `&device` alone would round to the default f32.
+            Tensor::<D>::from_data(TensorData::new(values, shape), (&device, dtype))
+        })
+    }
+}
+
+/// Casts every float parameter of a module.
+struct Cast(DType);
+
+impl ModuleMapper for Cast {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let dtype = self.0;
+        param.map(|t| t.cast(dtype))
+    }
+}
+
+/// The gradients of `loss` at `module` by burn's autodiff.
+pub fn autodiff_of<M: Module>(module: &M, loss: &Loss<M>, at: &At) -> GradientsParams {
+    let tracked = tracked(module.clone());
+    let value = loss(&tracked, at);
+    GradientsParams::from_grads(value.backward(), &tracked)
+}
+
+impl GradCheck {
+    /// Checks the gradients of `loss` at `module`.
+    ///
+    /// 1. With `hand` given, the hand-written gradients against burn's autodiff, both in the
+    ///    module's own float type (f32), judged on `max |hand − autodiff| ≤ tol`.
+    /// 2. The hand-written gradients (or, without them, autodiff's) against five-point central
+    ///    differences of the loss, both in f64, on every entry of the small parameters and on
+    ///    sampled entries of the larger ones, judged on the max relative error `≤ fd_tol`. The
+    ///    module is cast to f64 for this; on a backend without f64 (`Device::supports_dtype`)
+    ///    both sides stay in f32 and the row says so — expect errors near 10⁻³ then.
+    ///
+    /// `point` names the point in the report; `names` renames parameters by id (their path
+    /// in the module otherwise).
+    pub fn run<M: Module>(
+        &self,
+        point: &str,
+        module: &M,
+        loss: &Loss<M>,
+        hand: Option<&HandGradients<M>>,
+        names: &HashMap<ParamId, String>,
+    ) -> Result<Vec<CheckRow>> {
+        let params = parameters(module);
+        let name = |p: &Parameter| names.get(&p.id).cloned().unwrap_or_else(|| p.name.clone());
+        let f32_point = At { dtype: DType::F32 };
+        let mut rows = Vec::new();
+
+        // 1. Hand-written against autodiff, in f32.
+        if let Some(hand) = hand {
+            let manual = hand(module, &f32_point);
+            let auto = autodiff_of(module, loss, &f32_point);
+            for p in &params {
+                let errors = compare(&grad_values(&manual, p)?, &grad_values(&auto, p)?);
+                rows.push(row(point, name(p), "autodiff", "f32", errors, "max_abs", self.tol));
+            }
+        }
+
+        // 2. Against central finite differences, in f64 where the backend has it.
+        let device = module_device(module);
+        let (precision, dtype) = match device {
+            Some(d) if !d.supports_dtype(DType::F64) => ("f32", DType::F32),
+            _ => ("f64", DType::F64),
+        };
+        let at = At { dtype };
+        let module = module.clone().map(&mut Cast(dtype));
+        let checked = match hand {
+            Some(hand) => hand(&module, &at),
+            None => autodiff_of(&module, loss, &at),
+        };
+        let mut picker = crate::shuffle::SplitMix64::new(self.seed ^ 0x5eed);
+        let large: usize = params.iter().filter(|p| p.shape.len() > 1).map(|p| p.values.len()).sum();
+        for p in &params {
+            let n = p.values.len();
+            let entries: Vec<usize> = if p.shape.len() == 1 {
+                (0..n).collect()
+            } else {
+                // This parameter's share of the samples, drawn without replacement.
+                let share = ((self.samples as f64 * n as f64 / large as f64).round() as usize).clamp(1, n);
+                sample(&mut picker, n, share)
+            };
+            let numeric = finite_differences(&module, loss, at, p, &entries, self.eps);
+            let values = grad_values(&checked, p)?;
+            let picked: Vec<f64> = entries.iter().map(|&i| values[i]).collect();
+            let errors = compare(&picked, &numeric);
+            rows.push(row(point, name(p), "finite differences", precision, errors, "max_rel", self.fd_tol));
+        }
+        Ok(rows)
+    }
+}
+
+/// Checks the gradients of `loss` at `module` with the default settings (and `hand`, when
+/// given), and panics with the report if a comparison is off: for `#[test]`s.
+pub fn assert_gradients<M: Module>(module: &M, loss: &Loss<M>, hand: Option<&HandGradients<M>>) {
+    let rows = GradCheck::default()
+        .run("given", module, loss, hand, &HashMap::new())
+        .unwrap_or_else(|e| panic!("gradient check: {e}"));
+    if let Some(bad) = rows.iter().find(|r| !r.passed) {
+        panic!("gradient check failed for {} against {}:\n{}", bad.param, bad.against, table(&rows));
+    }
+}
+
+/// The report as a table, one row per comparison.
+pub fn table(rows: &[CheckRow]) -> String {
+    let w = rows.iter().map(|r| r.param.chars().count()).max().unwrap_or(0).max(5);
+    let mut out = format!(
+        "{:<28} {:<w$} {:<20} {:<4} {:>10} {:>10} {:>14}  verdict\n",
+        "point", "param", "analytic vs", "in", "max abs", "max rel", "cosine"
+    );
+    for r in rows {
+        let verdict = if r.passed {
+            format!("ok ({} ≤ {:e})", r.judged.replace('_', " "), r.tol)
+        } else {
+            format!("FAIL ({} > {:e})", r.judged.replace('_', " "), r.tol)
+        };
+        out.push_str(&format!(
+            "{:<28} {:<w$} {:<20} {:<4} {:>10.2e} {:>10.2e} {:>14.10}  {verdict}\n",
+            r.point, r.param, r.against, r.precision, r.errors.max_abs, r.errors.max_rel, r.errors.cosine
+        ));
+    }
+    out
+}
+
+fn module_device<M: Module>(module: &M) -> Option<Device> {
+    module.devices().into_iter().next()
+}
+
+/// What handgrad's gradient check needs to know of its models beyond burn's `Module`.
+pub trait Checkable: AnalyticGradients {
+    /// The lab's names of the parameters (`W`, `b`, `Wh`, …), by id.
+    fn lab_names(&self) -> HashMap<ParamId, String>;
 
     /// Its architecture (which bugs can be injected into it).
     fn architecture(&self) -> Architecture;
@@ -43,7 +304,7 @@ pub trait Checkable: AnalyticGradients {
     fn random_like(&self, sigma: f64, device: &Device) -> Self;
 }
 
-/// The settings of a check.
+/// The settings of handgrad's `gradcheck`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckConfig {
     /// Weight entries checked by finite differences (every bias entry is).
@@ -64,30 +325,8 @@ pub struct CheckConfig {
     pub bug: Option<Bug>,
 }
 
-/// One line of the report: one point, one parameter, one witness.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckRow {
-    /// `zero`, `random`, or `after k steps`.
-    pub point: String,
-    /// The parameter's name.
-    pub param: &'static str,
-    /// `autodiff` or `finite differences`.
-    pub against: &'static str,
-    /// Float type the analytic gradient was computed in for this comparison.
-    pub precision: &'static str,
-    /// The errors.
-    #[serde(flatten)]
-    pub errors: Comparison,
-    /// What was judged against the tolerance: `max_abs` or `max_rel`.
-    pub judged: &'static str,
-    /// The tolerance.
-    pub tol: f64,
-    /// Whether it is within the tolerance.
-    pub passed: bool,
-}
-
-/// Runs the check on `batch` (f32, on `device`) for a model of `model`'s architecture, at
-/// three points: zero, random, and after `steps` SGD steps on `steps_batches`.
+/// handgrad's gradient check of one of its models on `batch` (f32, on `device`), at three
+/// points: zero, random, and after `steps` SGD steps on `steps_batches`.
 pub fn check<M: Checkable>(
     start: &M,
     batch: &Batch,
@@ -106,76 +345,39 @@ pub fn check<M: Checkable>(
     for k in 0..cfg.steps {
         trained = sgd_step(trained, &steps_batches(k), GradSource::Manual, &mut sgd, cfg.lr).model;
     }
+
+    // The loss of eq. (3) as burn computes it (`CrossEntropyLoss`, the mean over the batch):
+    // the finite differences do not lean on handgrad's own `loss.rs`.
+    let loss = |m: &M, at: &At| {
+        let logits = m.logits(at.input(&batch.images));
+        CrossEntropyLoss::new(None, &logits.device()).forward(logits, batch.labels.clone())
+    };
+    // The model's own backward pass, with the bug (if any) injected on its line.
+    let analytic = |m: &M, at: &At| {
+        let batch = batch.clone().cast(at.dtype);
+        m.analytic_gradients_with(&batch, cfg.bug).grads
+    };
+    let settings = GradCheck {
+        samples: cfg.samples,
+        eps: cfg.eps,
+        seed: cfg.seed,
+        tol: cfg.tol,
+        fd_tol: cfg.fd_tol,
+    };
     let mut rows = Vec::new();
     for (point, model) in [
         ("zero".to_string(), zero),
         (format!("random σ=0.1 seed {}", cfg.seed), random),
         (format!("after {} SGD steps", cfg.steps), trained),
     ] {
-        rows.extend(check_point(&point, &model, batch, device, cfg)?);
-    }
-    Ok(rows)
-}
-
-fn check_point<M: Checkable>(
-    point: &str,
-    model: &M,
-    batch: &Batch,
-    device: &Device,
-    cfg: &CheckConfig,
-) -> Result<Vec<CheckRow>> {
-    // The model's own backward pass, with the bug (if any) injected on its line.
-    let analytic = |m: &M, b: &Batch| -> GradientsParams { m.analytic_gradients_with(b, cfg.bug).grads };
-    let mut rows = Vec::new();
-    let params = model.named_params();
-
-    // 1. Analytic against autodiff, both in the device's f32.
-    let manual = analytic(model, batch);
-    let auto = autodiff_gradients(model, batch).grads;
-    for p in &params {
-        let errors = compare(&grad_values(&manual, p)?, &grad_values(&auto, p)?);
-        rows.push(row(point, p.name, "autodiff", "f32", errors, "max_abs", cfg.tol));
-    }
-
-    // 2. Analytic against central finite differences of a plain f64 loss. The analytic side is
-    //    computed in f64 too where the device can, so that only the formula is on trial.
-    let (precision, manual) = if device.supports_dtype(DType::F64) {
-        let model64 = model.clone().map(&mut Cast(DType::F64));
-        let batch64 = batch.clone().cast(DType::F64);
-        ("f64", analytic(&model64, &batch64))
-    } else {
-        ("f32", manual)
-    };
-    let theta: Vec<f64> = params.iter().flat_map(|p| p.values.iter().copied()).collect();
-    let x = batch_pixels(batch);
-    let y = batch_labels(batch);
-    let reference = model.reference();
-    let loss = |t: &[f64]| reference.loss(t, &x, &y);
-    let mut offset = 0;
-    let weights: usize = params.iter().filter(|p| p.rank == 2).map(|p| p.values.len()).sum();
-    let mut picker = crate::shuffle::SplitMix64::new(cfg.seed ^ 0x5eed);
-    for p in &params {
-        let n = p.values.len();
-        let entries: Vec<usize> = if p.rank == 1 {
-            (0..n).collect()
-        } else {
-            // This matrix's share of the samples, drawn without replacement.
-            let share = ((cfg.samples as f64 * n as f64 / weights as f64).round() as usize).clamp(1, n);
-            sample(&mut picker, n, share)
-        };
-        let analytic_values = grad_values(&manual, p)?;
-        let numeric = finite_differences(&loss, &theta, offset, &entries, cfg.eps);
-        let picked: Vec<f64> = entries.iter().map(|&i| analytic_values[i]).collect();
-        let errors = compare(&picked, &numeric);
-        rows.push(row(point, p.name, "finite differences", precision, errors, "max_rel", cfg.fd_tol));
-        offset += n;
+        rows.extend(settings.run(&point, &model, &loss, Some(&analytic), &model.lab_names())?);
     }
     Ok(rows)
 }
 
 fn row(
     point: &str,
-    param: &'static str,
+    param: String,
     against: &'static str,
     precision: &'static str,
     errors: Comparison,
@@ -196,12 +398,13 @@ fn row(
     }
 }
 
-/// Central differences for the given entries of the parameter starting at `offset`, spread
-/// over the machine's cores.
-fn finite_differences(
-    loss: &(dyn Fn(&[f64]) -> f64 + Sync),
-    theta: &[f64],
-    offset: usize,
+/// Central differences of the loss along the given entries of parameter `p`, spread over
+/// the machine's cores (each thread probes its own copy of the module).
+fn finite_differences<M: Module>(
+    module: &M,
+    loss: &Loss<M>,
+    at: At,
+    p: &Parameter,
     entries: &[usize],
     eps: f64,
 ) -> Vec<f64> {
@@ -211,9 +414,14 @@ fn finite_differences(
         let handles: Vec<_> = entries
             .chunks(chunk)
             .map(|part| {
+                let module = module.clone();
                 s.spawn(move || {
+                    let loss_at = |index: usize, value: f64| {
+                        let probe = module.clone().map(&mut SetEntry { param: p, index, value });
+                        loss(&probe, &at).into_scalar::<f64>()
+                    };
                     part.iter()
-                        .map(|&i| central_difference(loss, theta, offset + i, eps))
+                        .map(|&i| central_difference(&|x: &[f64]| loss_at(i, x[i]), &p.values, i, eps))
                         .collect::<Vec<f64>>()
                 })
             })
@@ -238,11 +446,13 @@ fn sample(rng: &mut crate::shuffle::SplitMix64, n: usize, k: usize) -> Vec<usize
 }
 
 /// A parameter's gradient as f64 values.
-pub fn grad_values(grads: &GradientsParams, p: &NamedParam) -> Result<Vec<f64>> {
-    let values = match p.rank {
+fn grad_values(grads: &GradientsParams, p: &Parameter) -> Result<Vec<f64>> {
+    let values = match p.shape.len() {
         1 => grads.get::<1>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
         2 => grads.get::<2>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
-        r => bail!("parameter {} has rank {r}", p.name),
+        3 => grads.get::<3>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
+        4 => grads.get::<4>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
+        r => bail!("parameter {} has rank {r}, above the 4 the check reads", p.name),
     };
     match values {
         Some(v) => Ok(v),
@@ -253,30 +463,6 @@ pub fn grad_values(grads: &GradientsParams, p: &NamedParam) -> Result<Vec<f64>> 
 /// A tensor's values as f64.
 pub fn tensor_values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
     t.into_data().iter::<f64>().collect()
-}
-
-fn batch_pixels(batch: &Batch) -> Vec<f64> {
-    tensor_values(batch.images.clone())
-}
-
-fn batch_labels(batch: &Batch) -> Vec<u8> {
-    batch
-        .labels
-        .clone()
-        .into_data()
-        .iter::<i64>()
-        .map(|l| l as u8)
-        .collect()
-}
-
-/// Casts every float parameter of a module.
-struct Cast(DType);
-
-impl ModuleMapper for Cast {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let dtype = self.0;
-        param.map(|t| t.cast(dtype))
-    }
 }
 
 /// Sets every float parameter of a module to a constant.

@@ -1,5 +1,7 @@
-//! Checking gradients: central finite differences in f64, a plain-Rust f64 reference of the
-//! loss, and the error measures used to compare two gradients.
+//! Checking gradients: [`gradcheck`] for any burn module (hand-written gradients against
+//! autodiff and against central finite differences in f64), the error measures used to
+//! compare two gradients, and [`reference`], a plain-Rust f64 loss of handgrad's two models —
+//! an independent witness for the tests.
 
 pub mod gradcheck;
 mod models;

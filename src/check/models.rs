@@ -1,38 +1,30 @@
-//! What the gradient check needs to know of each model.
+//! What the gradient check needs to know of each of handgrad's models.
 
+use std::collections::HashMap;
+
+use burn::module::ParamId;
+use burn::nn::Linear;
 use burn::tensor::Device;
 
-use super::gradcheck::{Checkable, NamedParam, normal_like, tensor_values};
-use super::reference::Reference;
+use super::gradcheck::{Checkable, normal_like};
 use crate::model::{Architecture, LogisticRegression, Mlp, Model};
 
-impl Checkable for LogisticRegression {
-    fn named_params(&self) -> Vec<NamedParam> {
-        let bias = self.linear.bias.as_ref().expect("the layer has a bias");
-        vec![
-            NamedParam {
-                name: "W",
-                id: self.linear.weight.id,
-                rank: 2,
-                values: tensor_values(self.w()),
-            },
-            NamedParam {
-                name: "b",
-                id: bias.id,
-                rank: 1,
-                values: tensor_values(self.b()),
-            },
-        ]
-    }
+fn bias_id(layer: &Linear) -> ParamId {
+    layer.bias.as_ref().expect("the layer has a bias").id
+}
 
-    fn reference(&self) -> Reference {
-        Reference::Logreg
+fn names(pairs: [(ParamId, &str); 2]) -> HashMap<ParamId, String> {
+    pairs.into_iter().map(|(id, name)| (id, name.to_string())).collect()
+}
+
+impl Checkable for LogisticRegression {
+    fn lab_names(&self) -> HashMap<ParamId, String> {
+        names([(self.linear.weight.id, "W"), (bias_id(&self.linear), "b")])
     }
 
     fn architecture(&self) -> Architecture {
         Architecture::Logreg
     }
-
 
     fn random_like(&self, sigma: f64, device: &Device) -> Self {
         let (w, b) = (self.w(), self.b());
@@ -47,21 +39,10 @@ impl Checkable for LogisticRegression {
 }
 
 impl Checkable for Mlp {
-    fn named_params(&self) -> Vec<NamedParam> {
-        let bias_id = |l: &burn::nn::Linear| l.bias.as_ref().expect("the layer has a bias").id;
-        vec![
-            NamedParam { name: "Wh", id: self.hidden.weight.id, rank: 2, values: tensor_values(self.wh()) },
-            NamedParam { name: "bh", id: bias_id(&self.hidden), rank: 1, values: tensor_values(self.bh()) },
-            NamedParam { name: "Wy", id: self.output.weight.id, rank: 2, values: tensor_values(self.wy()) },
-            NamedParam { name: "by", id: bias_id(&self.output), rank: 1, values: tensor_values(self.by()) },
-        ]
-    }
-
-    fn reference(&self) -> Reference {
-        Reference::Mlp {
-            hidden: self.hidden_units(),
-            activation: self.activation(),
-        }
+    fn lab_names(&self) -> HashMap<ParamId, String> {
+        let mut all = names([(self.hidden.weight.id, "Wh"), (bias_id(&self.hidden), "bh")]);
+        all.extend(names([(self.output.weight.id, "Wy"), (bias_id(&self.output), "by")]));
+        all
     }
 
     fn architecture(&self) -> Architecture {
@@ -70,7 +51,6 @@ impl Checkable for Mlp {
             activation: self.activation(),
         }
     }
-
 
     fn random_like(&self, sigma: f64, device: &Device) -> Self {
         let mut model = self.clone();
@@ -87,24 +67,16 @@ impl Checkable for Mlp {
 }
 
 impl Checkable for Model {
-    fn named_params(&self) -> Vec<NamedParam> {
+    fn lab_names(&self) -> HashMap<ParamId, String> {
         match self {
-            Model::Logreg(m) => m.named_params(),
-            Model::Mlp(m) => m.named_params(),
-        }
-    }
-
-    fn reference(&self) -> Reference {
-        match self {
-            Model::Logreg(m) => m.reference(),
-            Model::Mlp(m) => m.reference(),
+            Model::Logreg(m) => m.lab_names(),
+            Model::Mlp(m) => m.lab_names(),
         }
     }
 
     fn architecture(&self) -> Architecture {
         Model::architecture(self)
     }
-
 
     fn random_like(&self, sigma: f64, device: &Device) -> Self {
         match self {

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::check::gradcheck::{CheckConfig, CheckRow, check};
+use crate::check::gradcheck::{CheckConfig, CheckRow, check, table};
 use crate::cli::GradcheckArgs;
 use crate::data::{Batches, Which};
 use crate::training::{validate_batch_size, validate_lr};
@@ -88,7 +88,7 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
             println!("injected bug: {} — the analytic gradient {}", bug.name(), bug.describe());
         }
         println!();
-        print_table(&rows);
+        print!("{}", table(&rows));
     }
     if let Some(bad) = rows.iter().find(|r| !r.passed) {
         let failed = rows.iter().filter(|r| !r.passed).count();
@@ -115,27 +115,9 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
 fn params_failing(rows: &[CheckRow]) -> String {
     let mut names: Vec<&str> = Vec::new();
     for r in rows.iter().filter(|r| !r.passed) {
-        if !names.contains(&r.param) {
-            names.push(r.param);
+        if !names.contains(&r.param.as_str()) {
+            names.push(&r.param);
         }
     }
     names.join(" and ")
-}
-
-fn print_table(rows: &[CheckRow]) {
-    println!(
-        "{:<28} {:<5} {:<20} {:<4} {:>10} {:>10} {:>14}  verdict",
-        "point", "param", "analytic vs", "in", "max abs", "max rel", "cosine"
-    );
-    for r in rows {
-        let verdict = if r.passed {
-            format!("ok ({} ≤ {:e})", r.judged.replace('_', " "), r.tol)
-        } else {
-            format!("FAIL ({} > {:e})", r.judged.replace('_', " "), r.tol)
-        };
-        println!(
-            "{:<28} {:<5} {:<20} {:<4} {:>10.2e} {:>10.2e} {:>14.10}  {verdict}",
-            r.point, r.param, r.against, r.precision, r.errors.max_abs, r.errors.max_rel, r.errors.cosine
-        );
-    }
 }
