@@ -75,6 +75,23 @@ pub struct DataConfig {
     pub test_limit: Option<usize>,
 }
 
+impl RunConfig {
+    /// Checks what the types alone do not (a file edited by hand may say anything).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if let Architecture::Mlp { hidden: 0, .. } = self.model.architecture {
+            return Err("hidden must be at least 1".to_string());
+        }
+        let t = &self.training;
+        if t.epochs == 0 || t.batch_size == 0 || !(t.lr.is_finite() && t.lr > 0.0) {
+            return Err(format!(
+                "epochs and batch_size must be at least 1 and lr a positive number (got {}, {}, {})",
+                t.epochs, t.batch_size, t.lr
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl DataConfig {
     /// Where to read the data from.
     pub fn source(&self) -> DataSource {
@@ -132,14 +149,18 @@ impl<'de> Deserialize<'de> for ModelMeta {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         use serde::de::Error;
         let value = serde_json::Value::deserialize(deserializer)?;
-        match value.get("format").map(|f| f.as_u64()) {
-            None => serde_json::from_value::<MetaV1>(value).map(ModelMeta::from).map_err(D::Error::custom),
-            Some(Some(2)) => serde_json::from_value::<MetaV2>(value).map(|m| m.0).map_err(D::Error::custom),
-            Some(version) => Err(D::Error::custom(format!(
-                "format version {}, which this handgrad cannot read (it reads versions 1 to {FORMAT})",
-                version.map_or("that is not a number".to_string(), |v| v.to_string())
-            ))),
-        }
+        let meta = match value.get("format").map(|f| f.as_u64()) {
+            None => serde_json::from_value::<MetaV1>(value).map(ModelMeta::from).map_err(D::Error::custom)?,
+            Some(Some(2)) => serde_json::from_value::<MetaV2>(value).map(|m| m.0).map_err(D::Error::custom)?,
+            Some(version) => {
+                return Err(D::Error::custom(format!(
+                    "format version {}, which this handgrad cannot read (it reads versions 1 to {FORMAT})",
+                    version.map_or("that is not a number".to_string(), |v| v.to_string())
+                )));
+            }
+        };
+        meta.config.check().map_err(D::Error::custom)?;
+        Ok(meta)
     }
 }
 
@@ -367,6 +388,22 @@ mod tests {
         let text = serde_json::to_string(&meta).unwrap();
         assert!(text.starts_with(r#"{"format":2,"config":{"model":{"kind":"mlp","hidden":100"#), "{text}");
         assert_eq!(serde_json::from_str::<ModelMeta>(&text).unwrap(), meta);
+    }
+
+    #[test]
+    fn impossible_settings_are_refused() {
+        let mut value: serde_json::Value = serde_json::from_str(V1).unwrap();
+        value["model"]["hidden"] = serde_json::json!(0);
+        let error = serde_json::from_value::<ModelMeta>(value).unwrap_err().to_string();
+        assert!(error.contains("hidden must be at least 1"), "{error}");
+        let mut value: serde_json::Value = serde_json::from_str(V1).unwrap();
+        value["model"]["activation"] = serde_json::json!("tanh");
+        let error = serde_json::from_value::<ModelMeta>(value).unwrap_err().to_string();
+        assert!(error.contains("tanh"), "{error}");
+        let mut value: serde_json::Value = serde_json::from_str(V1).unwrap();
+        value["config"]["lr"] = serde_json::json!(-1.0);
+        let error = serde_json::from_value::<ModelMeta>(value).unwrap_err().to_string();
+        assert!(error.contains("lr a positive number"), "{error}");
     }
 
     #[test]

@@ -193,3 +193,75 @@ fn the_data_dir_can_come_from_the_environment() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(Path::new(&dir.join("out/metrics.csv")).exists());
 }
+
+/// burn's MNIST cache in a temporary home, and `handgrad` run offline against it (a dead
+/// proxy: the download, if tried, fails at once).
+fn offline_with_cache(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("https_proxy", "http://127.0.0.1:9")
+        .env_remove("HANDGRAD_DATA_DIR")
+        .output()
+        .unwrap()
+}
+
+/// The real MNIST test files (../shared/data/mnist-test, gunzipped) in a fake burn cache.
+fn real_mnist_test_cache(name: &str) -> Option<std::path::PathBuf> {
+    use std::io::Read;
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist-test");
+    if !shared.is_dir() {
+        eprintln!("skipped: no {} (the MNIST test files)", shared.display());
+        return None;
+    }
+    let home = temp_dir(name);
+    let cache = home.join("cache/burn-dataset/mnist/test");
+    std::fs::create_dir_all(&cache).unwrap();
+    for stem in ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+        let gz = std::fs::read(shared.join(format!("{stem}.gz"))).unwrap();
+        let mut raw = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap();
+        std::fs::write(cache.join(stem), raw).unwrap();
+    }
+    Some(home)
+}
+
+#[test]
+fn a_valid_mnist_cache_is_used_as_it_is() {
+    let Some(home) = real_mnist_test_cache("cli-cache-valid") else { return };
+    let out = offline_with_cache(&home, &["show", "--split", "test", "--ascii", "--count", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let labels = home.join("cache/burn-dataset/mnist/test/t10k-labels-idx1-ubyte");
+    assert_eq!(std::fs::metadata(labels).unwrap().len(), 10_008);
+}
+
+#[test]
+fn a_corrupt_mnist_cache_file_is_named_moved_aside_and_fetched_again() {
+    let Some(home) = real_mnist_test_cache("cli-cache-corrupt") else { return };
+    let dir = home.join("cache/burn-dataset/mnist/test");
+    // A truncated download, and an error page where the images should be.
+    std::fs::write(dir.join("t10k-labels-idx1-ubyte"), vec![0u8; 100]).unwrap();
+    let page = b"<html><body>502 Bad Gateway</body></html>".repeat(192_000);
+    std::fs::write(dir.join("t10k-images-idx3-ubyte"), &page[..7_840_016]).unwrap();
+    let out = offline_with_cache(&home, &["show", "--split", "test", "--ascii"]);
+    assert_one_line_error(&out, "t10k-images-idx3-ubyte in burn's cache was corrupt (not an IDX file");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("downloading it again failed"), "{stderr}");
+    assert!(stderr.contains("the next run online downloads it again"), "{stderr}");
+    for (stem, size) in [("t10k-images-idx3-ubyte", 7_840_016), ("t10k-labels-idx1-ubyte", 100)] {
+        assert!(!dir.join(stem).exists(), "{stem} still in the cache");
+        assert_eq!(std::fs::metadata(dir.join(format!("{stem}.corrupt"))).unwrap().len(), size);
+    }
+    // The labels' size is named too, when they are the only corrupt file.
+    std::fs::rename(dir.join("t10k-labels-idx1-ubyte.corrupt"), dir.join("t10k-labels-idx1-ubyte")).unwrap();
+    let fresh = real_mnist_test_cache("cli-cache-corrupt-images").unwrap();
+    std::fs::rename(
+        fresh.join("cache/burn-dataset/mnist/test/t10k-images-idx3-ubyte"),
+        dir.join("t10k-images-idx3-ubyte"),
+    )
+    .unwrap();
+    let out = offline_with_cache(&home, &["show", "--split", "test", "--ascii"]);
+    assert_one_line_error(&out, "t10k-labels-idx1-ubyte in burn's cache was corrupt (100 bytes, MNIST's file has 10008)");
+}

@@ -30,28 +30,50 @@ use anyhow::{Result, bail};
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
-use burn::tensor::{DType, Device, Distribution, Tensor, TensorData};
+use burn::tensor::{DType, Device, Distribution, Int, Tensor, TensorData};
 use serde::Serialize;
 
 use super::{Comparison, central_difference, compare};
+use crate::backend::Backend;
 use crate::data::Batch;
 use crate::gradients::{GradSource, tracked};
 use crate::model::{AnalyticGradients, Architecture, Bug};
 use crate::sgd::{Optimizer, sgd_step};
 
 /// Where a loss is evaluated: the float type of the module's parameters there (f32 for the
-/// comparison with autodiff, f64 for finite differences). A loss closure casts its float
-/// inputs with [`At::input`] so that they match; integer inputs (class indices) need nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// comparison with autodiff, f64 for finite differences) and the device they are on. A loss
+/// closure brings its inputs there with [`At::input`] (float tensors: moved and cast) and
+/// [`At::int_input`] (class indices: moved).
+///
+/// The f64 side runs on a device whose f64 arithmetic is right: the module's own, or, for a
+/// module on wgpu, a CPU backend compiled into the same binary — SPIR-V's standard `Exp` and
+/// `Log` exist for 16- and 32-bit floats only, and a shader's f64 `exp` came back as garbage
+/// (on lavapipe, the f32 result's bits read as an f64), which failed correct gradients.
+#[derive(Debug, Clone, PartialEq)]
 pub struct At {
     /// The float type.
     pub dtype: DType,
+    /// The device.
+    pub device: Device,
 }
 
 impl At {
-    /// A float input in this point's float type.
+    /// A float input on this point's device, in its float type.
     pub fn input<const D: usize>(&self, x: &Tensor<D>) -> Tensor<D> {
-        x.clone().cast(self.dtype)
+        if x.device() == self.device {
+            x.clone().cast(self.dtype)
+        } else {
+            Tensor::from_data(x.to_data(), (&self.device, self.dtype))
+        }
+    }
+
+    /// An integer input (class indices) on this point's device.
+    pub fn int_input<const D: usize>(&self, x: &Tensor<D, Int>) -> Tensor<D, Int> {
+        if x.device() == self.device {
+            x.clone()
+        } else {
+            Tensor::from_data(x.to_data(), &self.device)
+        }
     }
 }
 
@@ -94,6 +116,8 @@ pub struct CheckRow {
     pub against: &'static str,
     /// Float type the checked gradient was computed in for this comparison.
     pub precision: &'static str,
+    /// The backend both sides of this comparison ran on.
+    pub ran_on: String,
     /// The errors.
     #[serde(flatten)]
     pub errors: Comparison,
@@ -170,13 +194,12 @@ impl ModuleMapper for SetEntry<'_> {
     }
 }
 
-/// Casts every float parameter of a module.
-struct Cast(DType);
+/// Brings every float parameter of a module to a point: its device and float type.
+struct MoveTo<'a>(&'a At);
 
-impl ModuleMapper for Cast {
+impl ModuleMapper for MoveTo<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let dtype = self.0;
-        param.map(|t| t.cast(dtype))
+        param.map(|t| self.0.input(&t))
     }
 }
 
@@ -195,8 +218,9 @@ impl GradCheck {
     /// 2. The hand-written gradients (or, without them, autodiff's) against five-point central
     ///    differences of the loss, both in f64, on every entry of the small parameters and on
     ///    sampled entries of the larger ones, judged on the max relative error `≤ fd_tol`. The
-    ///    module is cast to f64 for this; on a backend without f64 (`Device::supports_dtype`)
-    ///    both sides stay in f32 and the row says so — expect errors near 10⁻³ then.
+    ///    module is cast to f64 for this, on the device [`exact_f64`] picks (a CPU backend for
+    ///    a module on wgpu); where no device computes f64 exactly, both sides stay in f32 and
+    ///    the row says so — expect errors near 10⁻³ then.
     ///
     /// `point` names the point in the report; `names` renames parameters by id (their path
     /// in the module otherwise).
@@ -210,7 +234,9 @@ impl GradCheck {
     ) -> Result<Vec<CheckRow>> {
         let params = parameters(module);
         let name = |p: &Parameter| names.get(&p.id).cloned().unwrap_or_else(|| p.name.clone());
-        let f32_point = At { dtype: DType::F32 };
+        let device = module_device(module);
+        let here = backend_name(&device);
+        let f32_point = At { dtype: DType::F32, device: device.clone() };
         let mut rows = Vec::new();
 
         // 1. Hand-written against autodiff, in f32.
@@ -219,18 +245,15 @@ impl GradCheck {
             let auto = autodiff_of(module, loss, &f32_point);
             for p in &params {
                 let errors = compare(&grad_values(&manual, p)?, &grad_values(&auto, p)?);
-                rows.push(row(point, name(p), "autodiff", "f32", errors, "max_abs", self.tol));
+                rows.push(row(point, name(p), "autodiff", "f32", &here, errors, "max_abs", self.tol));
             }
         }
 
-        // 2. Against central finite differences, in f64 where the backend has it.
-        let device = module_device(module);
-        let (precision, dtype) = match device {
-            Some(d) if !d.supports_dtype(DType::F64) => ("f32", DType::F32),
-            _ => ("f64", DType::F64),
-        };
-        let at = At { dtype };
-        let module = module.clone().map(&mut Cast(dtype));
+        // 2. Against central finite differences, in f64 where it is exact.
+        let at = exact_f64(&device);
+        let precision = if at.dtype == DType::F64 { "f64" } else { "f32" };
+        let there = backend_name(&at.device);
+        let module = module.clone().map(&mut MoveTo(&at));
         let checked = match hand {
             Some(hand) => hand(&module, &at),
             None => autodiff_of(&module, loss, &at),
@@ -246,11 +269,11 @@ impl GradCheck {
                 let share = ((self.samples as f64 * n as f64 / large as f64).round() as usize).clamp(1, n);
                 sample(&mut picker, n, share)
             };
-            let numeric = finite_differences(&module, loss, at, p, &entries, self.eps);
+            let numeric = finite_differences(&module, loss, &at, p, &entries, self.eps);
             let values = grad_values(&checked, p)?;
             let picked: Vec<f64> = entries.iter().map(|&i| values[i]).collect();
             let errors = compare(&picked, &numeric);
-            rows.push(row(point, name(p), "finite differences", precision, errors, "max_rel", self.fd_tol));
+            rows.push(row(point, name(p), "finite differences", precision, &there, errors, "max_rel", self.fd_tol));
         }
         Ok(rows)
     }
@@ -288,8 +311,25 @@ pub fn table(rows: &[CheckRow]) -> String {
     out
 }
 
-fn module_device<M: Module>(module: &M) -> Option<Device> {
-    module.devices().into_iter().next()
+fn module_device<M: Module>(module: &M) -> Device {
+    module.devices().into_iter().next().unwrap_or_default()
+}
+
+fn backend_name(device: &Device) -> String {
+    Backend::of(device).map_or_else(|| format!("{device:?}"), |b| b.name().to_string())
+}
+
+/// Where finite differences in f64 are right for a module on `device`: there, unless it is a
+/// GPU (wgpu), whose shaders have no f64 `exp` and `log`; then on a CPU backend of this
+/// binary. With neither, f32 on `device`.
+pub fn exact_f64(device: &Device) -> At {
+    let on_gpu = Backend::of(device) == Some(Backend::Wgpu);
+    let cpu = Backend::compiled_in().into_iter().find(|b| *b != Backend::Wgpu);
+    match (on_gpu, cpu) {
+        (true, Some(cpu)) => At { dtype: DType::F64, device: cpu.device() },
+        (false, _) if device.supports_dtype(DType::F64) => At { dtype: DType::F64, device: device.clone() },
+        _ => At { dtype: DType::F32, device: device.clone() },
+    }
 }
 
 /// What handgrad's gradient check needs to know of its models beyond burn's `Module`.
@@ -350,11 +390,15 @@ pub fn check<M: Checkable>(
     // the finite differences do not lean on handgrad's own `loss.rs`.
     let loss = |m: &M, at: &At| {
         let logits = m.logits(at.input(&batch.images));
-        CrossEntropyLoss::new(None, &logits.device()).forward(logits, batch.labels.clone())
+        CrossEntropyLoss::new(None, &logits.device()).forward(logits, at.int_input(&batch.labels))
     };
     // The model's own backward pass, with the bug (if any) injected on its line.
     let analytic = |m: &M, at: &At| {
-        let batch = batch.clone().cast(at.dtype);
+        let batch = Batch {
+            images: at.input(&batch.images),
+            labels: at.int_input(&batch.labels),
+            y_star: at.input(&batch.y_star),
+        };
         m.analytic_gradients_with(&batch, cfg.bug).grads
     };
     let settings = GradCheck {
@@ -375,11 +419,13 @@ pub fn check<M: Checkable>(
     Ok(rows)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn row(
     point: &str,
     param: String,
     against: &'static str,
     precision: &'static str,
+    ran_on: &str,
     errors: Comparison,
     judged: &'static str,
     tol: f64,
@@ -390,6 +436,7 @@ fn row(
         param,
         against,
         precision,
+        ran_on: ran_on.to_string(),
         errors,
         judged,
         tol,
@@ -403,7 +450,7 @@ fn row(
 fn finite_differences<M: Module>(
     module: &M,
     loss: &Loss<M>,
-    at: At,
+    at: &At,
     p: &Parameter,
     entries: &[usize],
     eps: f64,
@@ -418,7 +465,7 @@ fn finite_differences<M: Module>(
                 s.spawn(move || {
                     let loss_at = |index: usize, value: f64| {
                         let probe = module.clone().map(&mut SetEntry { param: p, index, value });
-                        loss(&probe, &at).into_scalar::<f64>()
+                        loss(&probe, at).into_scalar::<f64>()
                     };
                     part.iter()
                         .map(|&i| central_difference(&|x: &[f64]| loss_at(i, x[i]), &p.values, i, eps))

@@ -5,7 +5,9 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::check::gradcheck::{CheckConfig, CheckRow, check, table};
+use burn::tensor::DType;
+
+use crate::check::gradcheck::{CheckConfig, CheckRow, check, exact_f64, table};
 use crate::cli::GradcheckArgs;
 use crate::data::{Batches, Which};
 use crate::training::{validate_batch_size, validate_lr};
@@ -80,9 +82,18 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
             source.kind.name(),
             source.origin()
         );
+        let exact = exact_f64(&device);
         println!(
-            "finite differences: five-point central, in f64, ε = {:e}, on every bias entry and {} sampled weight entries",
-            cfg.eps, cfg.samples
+            "finite differences: five-point central, in {}, ε = {:e}, on every bias entry and {} sampled weight entries{}",
+            if exact.dtype == DType::F64 { "f64" } else { "f32 (this device has no f64)" },
+            cfg.eps,
+            cfg.samples,
+            match Backend::of(&exact.device) {
+                Some(cpu) if exact.device != device => format!(
+                    ", on {cpu}: a GPU shader has no f64 exp and log"
+                ),
+                _ => String::new(),
+            }
         );
         if let Some(bug) = cfg.bug {
             println!("injected bug: {} — the analytic gradient {}", bug.name(), bug.describe());

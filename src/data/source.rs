@@ -182,18 +182,33 @@ mod mnist_download {
     /// burn-dataset panics when the download fails (offline, say); the panic is contained
     /// here and becomes one error that says how to get out.
     pub fn split(which: Which) -> Result<Split> {
+        // burn-dataset trusts any file it finds in its cache: check them first, and move a
+        // corrupt one aside so that it downloads that file again.
+        let healed = heal(which);
         let dataset = quietly(|| match which {
             Which::Train => MnistDataset::train(),
             Which::Test => MnistDataset::test(),
         })
-        .map_err(|reason| {
-            anyhow!(
+        .map_err(|reason| match healed.first() {
+            Some(h) => anyhow!(
+                "{h}, and downloading it again failed ({reason}); the next run online downloads it \
+                 again, or pass --data-dir DIR with the four IDX files, or use --dataset fashion-mnist"
+            ),
+            None => anyhow!(
                 "cannot get MNIST through burn-dataset ({reason}); connect to the internet once \
                  (it is cached in {}), or pass --data-dir DIR with the four IDX files, or use \
                  --dataset fashion-mnist",
                 cache_dir()
-            )
+            ),
         })?;
+        // What was just downloaded must be right too (a proxy's error page gunzips to nothing
+        // useful): say so, and leave it moved aside for the next run.
+        if let Some(h) = heal(which).first() {
+            bail!("{h} right after downloading it; the next run downloads it again");
+        }
+        for h in &healed {
+            eprintln!("note: {h}; downloaded it again");
+        }
         let mut pixels = Vec::with_capacity(dataset.len() * PIXELS);
         let mut labels = Vec::with_capacity(dataset.len());
         for i in 0..dataset.len() {
@@ -208,6 +223,62 @@ mod mnist_download {
             bail!("MNIST from burn's cache has a label {bad}: remove {} and retry", cache_dir());
         }
         Ok(Split::new(pixels, labels))
+    }
+
+    /// The files burn-dataset keeps for a split: name, IDX magic number, and size once
+    /// gunzipped (MNIST's own: a 16-byte header and 784 bytes an image, or an 8-byte header
+    /// and a byte a label).
+    fn expected(which: Which) -> [(&'static str, u32, u64); 2] {
+        let (images, labels) = stems(which);
+        let n: u64 = match which {
+            Which::Train => 60_000,
+            Which::Test => 10_000,
+        };
+        [(images, 0x0803, 16 + n * PIXELS as u64), (labels, 0x0801, 8 + n)]
+    }
+
+    /// Checks the cached files of a split, moving each corrupt one aside (`NAME.corrupt`);
+    /// says what was moved. A missing file is not corrupt: burn-dataset downloads it.
+    fn heal(which: Which) -> Vec<String> {
+        let Some(dir) = dirs::cache_dir().map(|d| d.join("burn-dataset").join("mnist").join(which.name())) else {
+            return Vec::new();
+        };
+        let mut healed = Vec::new();
+        for (name, magic, size) in expected(which) {
+            let path = dir.join(name);
+            let Some(problem) = corrupt(&path, magic, size) else { continue };
+            let aside = dir.join(format!("{name}.corrupt"));
+            match std::fs::rename(&path, &aside) {
+                Ok(()) => healed.push(format!(
+                    "{} in burn's cache was corrupt ({problem}) and is moved to {}",
+                    path.display(),
+                    aside.display()
+                )),
+                Err(e) => healed.push(format!(
+                    "{} in burn's cache is corrupt ({problem}) and cannot be moved aside ({e}): remove it",
+                    path.display()
+                )),
+            }
+        }
+        healed
+    }
+
+    /// What is wrong with a cached file, if anything (`None` also when it does not exist).
+    fn corrupt(path: &Path, magic: u32, size: u64) -> Option<String> {
+        use std::io::Read;
+        let actual = std::fs::metadata(path).ok()?.len();
+        if actual != size {
+            return Some(format!("{actual} bytes, MNIST's file has {size}"));
+        }
+        let mut header = [0u8; 4];
+        let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+        match read {
+            Err(e) => Some(format!("unreadable: {e}")),
+            Ok(()) if u32::from_be_bytes(header) != magic => {
+                Some(format!("not an IDX file: it starts with {header:02x?}"))
+            }
+            Ok(()) => None,
+        }
     }
 
     /// Where burn-dataset keeps MNIST (it uses the same `dirs::cache_dir()`).
