@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::backend::Backend;
+use crate::data::drawing::Ink;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::gradients::GradSource;
 use crate::model::{Activation, Architecture, Bug, Init};
@@ -27,7 +28,7 @@ macro_rules! value_enum {
     )*};
 }
 
-value_enum!(DatasetKind, Which, GradSource, OptimizerKind, Init, Activation, Bug);
+value_enum!(DatasetKind, Which, GradSource, OptimizerKind, Init, Activation, Bug, Ink);
 
 /// handgrad: the deep-learning lab's logistic regression in Rust on burn, with gradients
 /// written by hand and checked against burn's autodiff.
@@ -373,14 +374,25 @@ pub struct PredictArgs {
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
 
-    /// Image files. Each is turned into 28×28 gray levels like MNIST's; MNIST digits are white
-    /// on black, so give --invert for dark ink on a light background.
+    /// Image files (PNG, JPEG; any size, up to 100 megapixels). Each is prepared as the
+    /// model's dataset prepared its images: transparency over white paper, ink made light on
+    /// black, cropped to the ink, scaled (MNIST: longer side 20 px, placed by its centre of
+    /// mass; Fashion-MNIST: 28 px, centred). A 28×28 light-on-dark image is used as it is.
     #[arg(value_name = "IMAGE", required = true)]
     pub images: Vec<PathBuf>,
 
-    /// Invert the gray levels (for dark drawings on a light background).
+    /// Which way the ink goes: `auto` (from the picture's border), `dark` (dark ink on light
+    /// paper: inverted) or `light` (light on dark, as the datasets: kept).
+    #[arg(long, value_enum, default_value_t = Ink::Auto, conflicts_with = "invert")]
+    pub ink: Ink,
+
+    /// The same as --ink dark.
     #[arg(long)]
     pub invert: bool,
+
+    /// Also print each 28×28 input as the model sees it, in characters.
+    #[arg(long)]
+    pub show_input: bool,
 
     /// Print the predictions as JSON.
     #[arg(long)]

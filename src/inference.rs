@@ -1,9 +1,6 @@
 //! Using a model: class predictions and accuracy over a whole split, computed in chunks so
 //! that no device has to hold the whole set at once.
 
-use std::path::Path;
-
-use anyhow::{Result, anyhow};
 use burn::tensor::Device;
 
 use crate::data::batch::images;
@@ -130,43 +127,6 @@ pub fn confusion(labels: &[u8], predictions: &[u8]) -> [[usize; CLASSES]; CLASSE
         m[l as usize][p as usize] += 1;
     }
     m
-}
-
-/// An image file turned into an MNIST-like input.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct InputImage {
-    /// 28 × 28 gray levels, 0 = black.
-    pub pixels: Vec<u8>,
-    /// Whether the image's border is light (MNIST's images are dark around the strokes).
-    pub light_background: bool,
-}
-
-/// Reads an image file (PNG, JPEG) of any size as 28 × 28 gray levels like MNIST's,
-/// inverted if asked.
-pub(crate) fn load_image(path: &Path, invert: bool) -> Result<InputImage> {
-    let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
-    let decoded = image::load_from_memory(&bytes)
-        .map_err(|e| anyhow!("{}: not an image handgrad can read ({e})", path.display()))?;
-    let gray = decoded.to_luma8();
-    let small = if gray.dimensions() == (28, 28) {
-        gray
-    } else {
-        image::imageops::resize(&gray, 28, 28, image::imageops::FilterType::Triangle)
-    };
-    let mut pixels = small.into_raw();
-    // MNIST-like images have a dark border; a light border means dark ink on light paper.
-    let border: Vec<f64> = (0..28 * 28)
-        .filter(|i| i / 28 == 0 || i / 28 == 27 || i % 28 == 0 || i % 28 == 27)
-        .map(|i| pixels[i] as f64)
-        .collect();
-    let mean = border.iter().sum::<f64>() / border.len() as f64;
-    if invert {
-        pixels.iter_mut().for_each(|p| *p = 255 - *p);
-    }
-    Ok(InputImage {
-        pixels,
-        light_background: mean > 127.0,
-    })
 }
 
 /// The `k` most probable classes of one image (784 gray levels), with their probabilities.

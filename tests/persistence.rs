@@ -92,32 +92,36 @@ fn predict_classifies_a_drawn_digit() {
     let device = Backend::default_backend().unwrap().device();
     let (model, _, _) = load_model(&run, &device).unwrap();
     let predictions = predict(&model, &split, &device);
-    // A test image the model gets right, written out as PNG: as is, 4× larger, and inverted
-    // (dark on light, as drawn on paper).
+    // A test image the model gets right, written out as PNG: as is, and inverted (dark on
+    // light, as drawn on paper). (Larger drawings of real digits: tests/predict.rs.)
     let i = (0..split.len()).find(|&i| predictions[i] == split.labels[i]).unwrap();
     let label = split.labels[i] as usize;
     let image = split.image(i);
     write_png(&dir.join("digit.png"), image, 28);
-    let big: Vec<u8> = (0..112 * 112).map(|k| image[(k / 112 / 4) * 28 + (k % 112) / 4]).collect();
-    write_png(&dir.join("big.png"), &big, 112);
     let inverted: Vec<u8> = image.iter().map(|p| 255 - p).collect();
     write_png(&dir.join("paper.png"), &inverted, 28);
 
-    let out = ok(&handgrad(&[
-        "predict", "--model", s(&run), "--json", s(&dir.join("digit.png")), s(&dir.join("big.png")),
-    ]));
+    let out = ok(&handgrad(&["predict", "--model", s(&run), "--json", s(&dir.join("digit.png"))]));
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     for p in json.as_array().unwrap() {
         assert_eq!(p["top"][0]["class"], label, "{p}");
         let probs: Vec<f64> = p["top"].as_array().unwrap().iter().map(|g| g["probability"].as_f64().unwrap()).collect();
         assert_eq!(probs.len(), 3);
         assert!(probs.windows(2).all(|w| w[0] >= w[1]) && probs[0] > 0.34);
+        // The input the model saw is the image itself.
+        let input: Vec<u8> = p["input"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u8).collect();
+        assert_eq!(input, image);
     }
+    // Dark ink on light paper is recognised by its border and inverted, or by --invert.
     let text = ok(&handgrad(&["predict", "--model", s(&run), s(&dir.join("paper.png"))]));
-    assert!(text.contains("try --invert"), "{text}");
-    let fixed = ok(&handgrad(&["predict", "--model", s(&run), "--invert", "--json", s(&dir.join("paper.png"))]));
-    let json: serde_json::Value = serde_json::from_str(&fixed).unwrap();
-    assert_eq!(json[0]["top"][0]["class"], label);
+    assert!(text.contains("(dark ink on light: inverted)"), "{text}");
+    let paper = dir.join("paper.png");
+    for flags in [&[][..], &["--invert"][..], &["--ink", "dark"][..]] {
+        let mut args = vec!["predict", "--model", s(&run), "--json", s(&paper)];
+        args.extend_from_slice(flags);
+        let json: serde_json::Value = serde_json::from_str(&ok(&handgrad(&args))).unwrap();
+        assert_eq!(json[0]["top"][0]["class"], label, "{flags:?}");
+    }
 }
 
 /// The comparable part of a metrics.csv: everything but the timings.
