@@ -265,3 +265,11 @@ fn a_corrupt_mnist_cache_file_is_named_moved_aside_and_fetched_again() {
     let out = offline_with_cache(&home, &["show", "--split", "test", "--ascii"]);
     assert_one_line_error(&out, "t10k-labels-idx1-ubyte in burn's cache was corrupt (100 bytes, MNIST's file has 10008)");
 }
+
+#[test]
+fn bench_on_fewer_images_than_a_batch_is_one_line() {
+    let dir = temp_dir("cli-bench-small");
+    write_idx_dir(&dir, &synthetic_dataset(50, 20, 3), true);
+    let out = handgrad(&["bench", "--pieces-only", "--no-numpy", "--backends", "ndarray", "--data-dir", dir.to_str().unwrap(), "--out", dir.join("bench.md").to_str().unwrap()]);
+    assert_one_line_error(&out, "50 training images, fewer than the batch of 100");
+}

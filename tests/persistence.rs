@@ -285,3 +285,36 @@ fn bad_input_is_one_line_and_leaves_nothing_half_written() {
         no_partial_files(d);
     }
 }
+
+#[test]
+fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
+    let dir = temp_dir("persist-interrupt");
+    let data = dir.join("data");
+    write_idx_dir(&data, &synthetic_dataset(12_000, 500, 5), true);
+    let run = dir.join("run");
+    let child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--data-dir", s(&data), "--epochs", "50", "--batch-size", "4", "--out", s(&run), "--no-plots"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while epochs_done(&run) < 1 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let done = epochs_done(&run);
+    assert!(done >= 1, "{done}");
+    assert!(
+        stderr.contains(&format!("interrupted: the checkpoint after epoch {done} is in {}", run.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("resume with: handgrad train --resume {}", run.display())), "{stderr}");
+    let resumed = ok(&handgrad(&["train", "--resume", s(&run), "--epochs", &(done + 1).to_string(), "--no-plots"]));
+    assert!(resumed.contains(&format!("resuming from the checkpoint after epoch {done}")), "{resumed}");
+}

@@ -66,6 +66,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         dir: Some(args.data_dir.clone()),
     };
     let data = source.load()?;
+    // The pieces step through batches of 100 training images (and of 1 000 on wgpu).
+    let largest = if backends.contains(&Backend::Wgpu) { 1_000 } else { 100 };
+    if data.train.len() < largest {
+        bail!(
+            "{}: {} training images, fewer than the batch of {largest} the benchmark steps through",
+            args.data_dir.display(),
+            data.train.len()
+        );
+    }
     let load = load_seconds(&|| source.load())?;
 
     // Whole runs, each a fresh process.

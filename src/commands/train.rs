@@ -26,6 +26,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     let device = backend.open()?;
     let Plan { mut meta, out, resumed } = plan(args, backend, &device)?;
+    interrupt::prepare(&out, resumed.as_ref().map(|r| r.checkpoint.meta.epochs_done));
     let config = meta.config.training.clone();
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
@@ -63,6 +64,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
                 metrics: epochs.clone(),
             };
             checkpoint::save(&out, model, &checkpoint)?;
+            interrupt::prepare(&out, Some(done));
         }
         Ok(())
     })?;
@@ -268,4 +270,46 @@ fn limit(data: &mut Dataset, train: Option<usize>, test: Option<usize>) -> Resul
         }
     }
     Ok(())
+}
+
+/// Ctrl-C during training: the process ends at once (the last checkpoint is intact: it is
+/// committed atomically), saying which epoch that checkpoint holds and how to resume it.
+mod interrupt {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    /// The message, prepared in advance: a signal handler may not allocate or format.
+    static MESSAGE: AtomicPtr<Vec<u8>> = AtomicPtr::new(std::ptr::null_mut());
+
+    /// Sets what an interrupt says now that the run in `out` has a checkpoint after epoch
+    /// `epoch` (or none yet), and installs the handler.
+    pub fn prepare(out: &Path, epoch: Option<usize>) {
+        let text = match epoch {
+            Some(e) => format!(
+                "\ninterrupted: the checkpoint after epoch {e} is in {dir}; resume with: handgrad train --resume {dir}\n",
+                dir = out.display()
+            ),
+            None => format!("\ninterrupted before the first checkpoint: nothing to resume in {}\n", out.display()),
+        };
+        // The previous message is leaked on purpose: the handler may be reading it.
+        MESSAGE.store(Box::into_raw(Box::new(text.into_bytes())), Ordering::SeqCst);
+        #[cfg(unix)]
+        // SAFETY: `on_interrupt` only reads an immutable buffer and calls write and _exit,
+        // both async-signal-safe.
+        unsafe {
+            libc::signal(libc::SIGINT, on_interrupt as *const () as libc::sighandler_t);
+        }
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_interrupt(_: libc::c_int) {
+        let message = MESSAGE.load(Ordering::SeqCst);
+        // SAFETY: the pointer is null or a leaked, never-freed buffer.
+        unsafe {
+            if let Some(bytes) = message.as_ref() {
+                libc::write(2, bytes.as_ptr().cast(), bytes.len());
+            }
+            libc::_exit(130);
+        }
+    }
 }
