@@ -56,3 +56,44 @@ pub fn write_json_atomic<T: serde::Serialize + ?Sized>(path: &Path, value: &T) -
     json.push('\n');
     write_atomic(path, json.as_bytes())
 }
+
+/// A folder held by one process: an OS lock on `DIR/.handgrad-lock`, released when this value
+/// is dropped or the process ends, however it ends (so a killed run leaves nothing stale).
+pub struct FolderLock {
+    _file: fs::File,
+}
+
+/// The lock file's name.
+pub const LOCK_FILE: &str = ".handgrad-lock";
+
+impl FolderLock {
+    /// Takes the folder, or fails naming the process that holds it.
+    pub fn take(dir: &Path) -> Result<Self> {
+        let path = dir.join(LOCK_FILE);
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot write in the output folder {}", dir.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this function owns.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+                let mut holder = String::new();
+                let _ = std::io::Read::read_to_string(&mut file, &mut holder);
+                anyhow::bail!(
+                    "{}: another handgrad run (process {}) is writing into this folder; wait for it, \
+                     or give --out another folder",
+                    dir.display(),
+                    holder.trim()
+                );
+            }
+        }
+        file.set_len(0)?;
+        write!(file, "{}", std::process::id())?;
+        Ok(Self { _file: file })
+    }
+}

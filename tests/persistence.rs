@@ -318,3 +318,30 @@ fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
     let resumed = ok(&handgrad(&["train", "--resume", s(&run), "--epochs", &(done + 1).to_string(), "--no-plots"]));
     assert!(resumed.contains(&format!("resuming from the checkpoint after epoch {done}")), "{resumed}");
 }
+
+#[test]
+fn two_runs_into_one_folder_the_second_refuses_naming_the_first() {
+    let dir = temp_dir("persist-lock");
+    let data = dir.join("data");
+    write_idx_dir(&data, &synthetic_dataset(12_000, 500, 8), true);
+    let run = dir.join("run");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--data-dir", s(&data), "--epochs", "50", "--batch-size", "4", "--out", s(&run), "--no-plots"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while epochs_done(&run) < 1 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = handgrad(&["train", "--data-dir", s(&data), "--epochs", "1", "--out", s(&run), "--no-plots"]);
+    failed(&second, &format!("another handgrad run (process {}) is writing into this folder", first.id()));
+    let resume = handgrad(&["train", "--resume", s(&run), "--no-plots"]);
+    failed(&resume, "another handgrad run");
+    // Killed, the first run holds nothing: the folder can be resumed.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let done = epochs_done(&run);
+    ok(&handgrad(&["train", "--resume", s(&run), "--epochs", &(done + 1).to_string(), "--no-plots"]));
+}

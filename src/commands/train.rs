@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::cli::TrainArgs;
 use crate::data::Dataset;
-use crate::fsutil::ensure_dir;
+use crate::fsutil::{FolderLock, ensure_dir};
 use crate::model::{Model, ModelConfig};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, SavedModelConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
@@ -31,6 +31,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
     ensure_dir(&out)?;
+    // One run at a time in a folder: a second one would replace the first one's files.
+    let _lock = FolderLock::take(&out)?;
 
     let mut data = meta.config.data.source().load()?;
     limit(&mut data, meta.config.data.train_limit, meta.config.data.test_limit)?;
