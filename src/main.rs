@@ -71,12 +71,11 @@ fn usage_error(e: clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::from(2)
         }
-        ErrorKind::ArgumentConflict if conflicts_with_resume(&e).is_some() => {
-            let other = conflicts_with_resume(&e).unwrap_or_default();
-            eprintln!("error: {}", fixed_on_resume_message(&other));
-            ExitCode::from(2)
-        }
         _ => {
+            if let Some(other) = conflicts_with_resume(&e) {
+                eprintln!("error: {}", fixed_on_resume_message(&other));
+                return ExitCode::from(2);
+            }
             let text = e.render().to_string();
             let first = text
                 .lines()
@@ -91,6 +90,9 @@ fn usage_error(e: clap::Error) -> ExitCode {
 
 /// For a conflict between `--resume` and another option, that other option.
 fn conflicts_with_resume(e: &clap::Error) -> Option<String> {
+    if e.kind() != ErrorKind::ArgumentConflict {
+        return None;
+    }
     let name = |kind| match e.get(kind) {
         Some(ContextValue::String(s)) => vec![s.clone()],
         Some(ContextValue::Strings(v)) => v.clone(),

@@ -391,6 +391,22 @@ mod tests {
     }
 
     #[test]
+    fn a_record_without_a_bias_does_not_fit() {
+        let device = crate::backend::Backend::default_backend().unwrap().device();
+        let dir = std::env::temp_dir().join(format!("handgrad-unit-nobias-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let layer = burn::nn::LinearConfig::new(784, 10).with_bias(false).init(&device);
+        let bytes = encode(&crate::model::LogisticRegression { linear: layer }).unwrap();
+        let params = dir.join("model.bpk");
+        std::fs::write(&params, &bytes).unwrap();
+        let error = load_vouched(&params, &dir.join("model.json"), &fnv1a(&bytes), Architecture::Logreg, &device)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("does not fit this model's architecture"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn impossible_settings_are_refused() {
         let mut value: serde_json::Value = serde_json::from_str(V1).unwrap();
         value["model"]["hidden"] = serde_json::json!(0);

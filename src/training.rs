@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Batches, Dataset};
 use crate::gradients::GradSource;
 use crate::inference::{EvalPlan, evaluate_with, percent};
-use crate::model::AnalyticGradients;
+use crate::model::{AnalyticGradients, Classifier};
 use crate::sgd::{Optimizer, OptimizerKind, sgd_step};
 use crate::shuffle::epoch_order;
 
@@ -170,7 +170,7 @@ struct Evaluated {
 
 impl Evaluated {
     /// Evaluates `model` on both splits.
-    fn measure<M: AnalyticGradients>(model: &M, data: &Dataset, device: &Device, plan: EvalPlan) -> Self {
+    fn measure<M: Classifier>(model: &M, data: &Dataset, device: &Device, plan: EvalPlan) -> Self {
         let started = Instant::now();
         let train = evaluate_with(model, &data.train, device, plan);
         let test = evaluate_with(model, &data.test, device, plan);

@@ -286,22 +286,29 @@ fn bad_input_is_one_line_and_leaves_nothing_half_written() {
     }
 }
 
-#[test]
-fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
-    let dir = temp_dir("persist-interrupt");
+/// A 50-epoch run (batches of 4) started in the background, once its first checkpoint is
+/// committed: its folder and its process.
+fn long_run_past_its_first_checkpoint(name: &str, stderr: Stdio) -> (PathBuf, std::process::Child) {
+    let dir = temp_dir(name);
     let data = dir.join("data");
     write_idx_dir(&data, &synthetic_dataset(12_000, 500, 5), true);
     let run = dir.join("run");
     let child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
         .args(["train", "--data-dir", s(&data), "--epochs", "50", "--batch-size", "4", "--out", s(&run), "--no-plots"])
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let start = Instant::now();
     while epochs_done(&run) < 1 && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(5));
     }
+    (run, child)
+}
+
+#[test]
+fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
+    let (run, child) = long_run_past_its_first_checkpoint("persist-interrupt", Stdio::piped());
     std::thread::sleep(Duration::from_millis(50));
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
@@ -321,20 +328,8 @@ fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
 
 #[test]
 fn two_runs_into_one_folder_the_second_refuses_naming_the_first() {
-    let dir = temp_dir("persist-lock");
-    let data = dir.join("data");
-    write_idx_dir(&data, &synthetic_dataset(12_000, 500, 8), true);
-    let run = dir.join("run");
-    let mut first = Command::new(env!("CARGO_BIN_EXE_handgrad"))
-        .args(["train", "--data-dir", s(&data), "--epochs", "50", "--batch-size", "4", "--out", s(&run), "--no-plots"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while epochs_done(&run) < 1 && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (run, mut first) = long_run_past_its_first_checkpoint("persist-lock", Stdio::null());
+    let data = run.with_file_name("data");
     let second = handgrad(&["train", "--data-dir", s(&data), "--epochs", "1", "--out", s(&run), "--no-plots"]);
     failed(&second, &format!("another handgrad run (process {}) is writing into this folder", first.id()));
     let resume = handgrad(&["train", "--resume", s(&run), "--no-plots"]);
