@@ -3,8 +3,16 @@
 # (every dependency compiled; crates already downloaded), then `cargo test --release` (it must
 # compile handgrad and its tests only), then `cargo build --release` again (nothing).
 # Writes artifacts/build-times.json. Usage: bash bench/cold-build.sh  (takes ~15 min on 2 cores)
+# With a feature list, the same three steps with `--features LIST`, into
+# artifacts/build-times-LIST.json (commas become dashes): bash bench/cold-build.sh learner
 set -euo pipefail
 cd "$(dirname "$0")/.."
+features=${1:-}
+if [ -n "$features" ]; then
+  flags=(--features "$features"); out="artifacts/build-times-${features//,/-}.json"
+else
+  flags=(); out=artifacts/build-times.json
+fi
 target=$(mktemp -d)
 trap 'rm -rf "$target"' EXIT
 export CARGO_TARGET_DIR="$target" CARGO_TERM_COLOR=never
@@ -21,9 +29,10 @@ step() { # name, command...: seconds, and how many crates it compiled (burn's am
 {
   echo "{"
   echo "  \"machine\": \"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\","
-  echo "  $(step build cargo build --release),"
-  echo "  $(step test cargo test --release --no-run),"
-  echo "  $(step build_again cargo build --release)"
+  echo "  \"features\": \"${features:-default}\","
+  echo "  $(step build cargo build --release "${flags[@]}"),"
+  echo "  $(step test cargo test --release --no-run "${flags[@]}"),"
+  echo "  $(step build_again cargo build --release "${flags[@]}")"
   echo "}"
-} > artifacts/build-times.json
-cat artifacts/build-times.json
+} > "$out"
+cat "$out"

@@ -12,6 +12,7 @@ use crate::data::{DataSource, DatasetKind, Which};
 use crate::gradients::GradSource;
 use crate::model::{Activation, Architecture, Bug, Init};
 use crate::sgd::OptimizerKind;
+use crate::training::TrainerKind;
 
 /// The domain's enums as option values: each type names its values itself (`name()`), and
 /// only here do they meet clap.
@@ -28,7 +29,7 @@ macro_rules! value_enum {
     )*};
 }
 
-value_enum!(DatasetKind, Which, GradSource, OptimizerKind, Init, Activation, Bug, Ink);
+value_enum!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, Activation, Bug, Ink);
 
 /// handgrad: the deep-learning lab's logistic regression in Rust on burn, with gradients
 /// written by hand and checked against burn's autodiff.
@@ -184,13 +185,20 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub seed: u64,
 
-    /// Where the gradients come from: the hand-derived formulas (eq. 4–5) or burn's autodiff.
-    #[arg(long, value_enum, default_value_t = GradSource::Manual)]
-    pub grad: GradSource,
+    /// Where the gradients come from: the hand-derived formulas (eq. 4–5) or burn's autodiff
+    /// [default: manual; autodiff with --trainer learner].
+    #[arg(long, value_enum)]
+    pub grad: Option<GradSource>,
 
-    /// Who applies them: the hand-written step (eq. 6–7) or burn's Sgd optimizer.
-    #[arg(long, value_enum, default_value_t = OptimizerKind::Manual)]
-    pub optimizer: OptimizerKind,
+    /// Who applies them: the hand-written step (eq. 6–7) or burn's Sgd optimizer [default:
+    /// manual; burn with --trainer learner].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<OptimizerKind>,
+
+    /// Who runs the loop: handgrad's own (`loop`), or burn-train's Learner (`learner`, Keras's
+    /// fit(): burn's autodiff and Sgd; a build with `--features learner`).
+    #[arg(long, value_enum, default_value_t = TrainerKind::Loop)]
+    pub trainer: TrainerKind,
 
     /// How the parameters start [default: zeros for logreg, as the lab; normal for mlp, whose
     /// weights are N(0, 1/fan-in) — zeros would leave every hidden unit the same].
@@ -214,6 +222,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub no_plots: bool,
 
+    /// Replace the run already in --out. Without it, a folder that holds a run is kept as it
+    /// is and the new run goes to the first free `DIR-2`, `DIR-3`, … (it says which).
+    #[arg(long)]
+    pub overwrite: bool,
+
     /// Write a checkpoint every K epochs (and after the last one).
     #[arg(long, default_value_t = 1, value_name = "K")]
     pub checkpoint_every: usize,
@@ -228,9 +241,9 @@ pub struct TrainArgs {
 /// The options of `train` that a resumed run takes from its checkpoint (clap refuses them
 /// with `--resume`), by their argument ids; `out` because a resumed run writes into its own
 /// folder.
-pub const FIXED_ON_RESUME: [&str; 14] = [
-    "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "init", "train_limit",
-    "test_limit", "kind", "hidden", "activation", "out",
+pub const FIXED_ON_RESUME: [&str; 16] = [
+    "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "trainer", "init",
+    "train_limit", "test_limit", "kind", "hidden", "activation", "out", "overwrite",
 ];
 
 /// The message for a flag given with `--resume` that it conflicts with: `flag` is clap's
@@ -239,6 +252,8 @@ pub fn fixed_on_resume_message(flag: &str) -> String {
     let flag = flag.split_whitespace().next().unwrap_or(flag);
     if flag == "--out" {
         "--resume writes into the run's own folder: drop --out".to_string()
+    } else if flag == "--overwrite" {
+        "--resume continues the run in its folder, replacing nothing: drop --overwrite".to_string()
     } else {
         format!("{flag} cannot be changed when resuming: the run's settings are in its checkpoint.json")
     }
@@ -466,6 +481,7 @@ mod tests {
         names_agree::<Which>();
         names_agree::<GradSource>();
         names_agree::<OptimizerKind>();
+        names_agree::<TrainerKind>();
         names_agree::<Init>();
         names_agree::<Activation>();
         names_agree::<Bug>();

@@ -27,6 +27,8 @@ pub mod data;
 pub(crate) mod fsutil;
 pub mod gradients;
 pub mod inference;
+#[cfg(feature = "learner")]
+pub mod learner;
 pub mod model;
 pub mod persist;
 pub(crate) mod pictures;

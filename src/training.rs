@@ -30,6 +30,9 @@ pub struct TrainConfig {
     pub grad: GradSource,
     /// Who applies them.
     pub optimizer: OptimizerKind,
+    /// Who runs the loop (absent from the files of earlier versions: their own loop).
+    #[serde(default)]
+    pub trainer: TrainerKind,
 }
 
 impl TrainConfig {
@@ -42,6 +45,7 @@ impl TrainConfig {
             shuffle_seed: None,
             grad: GradSource::Manual,
             optimizer: OptimizerKind::Manual,
+            trainer: TrainerKind::Loop,
         }
     }
 
@@ -85,6 +89,45 @@ pub(crate) fn validate_batch_size(tb: usize, n: usize) -> Result<()> {
 /// a logistic regression stays finite even for absurd learning rates, so waiting for a NaN
 /// would let a run with `--lr 1e6` go on as if nothing were wrong.)
 pub const DIVERGED_LOSS: f64 = 87.336_544_750_553_1;
+
+/// Whether a batch loss says training has diverged (beyond [`DIVERGED_LOSS`], or NaN).
+pub(crate) fn diverged(loss: f64) -> bool {
+    !(loss <= DIVERGED_LOSS)
+}
+
+/// The error that stops a diverged run: where, what the loss became, and what to try.
+pub(crate) fn divergence(epoch: usize, step: usize, loss: f64, lr: f64) -> anyhow::Error {
+    anyhow::anyhow!(
+        "training diverged at epoch {epoch}, step {step}: the batch loss became {loss:.4e} (beyond \
+         {DIVERGED_LOSS:.1}, where the true class's probability underflows f32); try a smaller \
+         --lr (it is {lr})"
+    )
+}
+
+/// Who runs the training loop, chosen by `--trainer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrainerKind {
+    /// handgrad's own loop ([`Trainer`]), with `--grad` and `--optimizer`.
+    #[default]
+    Loop,
+    /// burn-train's `Learner` (`crate::learner`, the cargo feature `learner`): burn runs the
+    /// loop, with its autodiff and its `Sgd`, as Keras's `fit()` does.
+    Learner,
+}
+
+impl TrainerKind {
+    /// Both trainers.
+    pub const ALL: [TrainerKind; 2] = [TrainerKind::Loop, TrainerKind::Learner];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrainerKind::Loop => "loop",
+            TrainerKind::Learner => "learner",
+        }
+    }
+}
 
 /// What one epoch did.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -152,15 +195,15 @@ pub struct Trainer<'a, M> {
 }
 
 /// What an epoch's SGD steps did.
-struct TrainedEpoch {
+pub(crate) struct TrainedEpoch {
     /// Mean of the batch losses.
-    loss: f64,
+    pub(crate) loss: f64,
     /// Seconds the steps took.
-    seconds: f64,
+    pub(crate) seconds: f64,
 }
 
 /// Correct counts on both splits after an epoch, and the seconds it took to count them.
-struct Evaluated {
+pub(crate) struct Evaluated {
     train_correct: usize,
     train_total: usize,
     test_correct: usize,
@@ -170,7 +213,7 @@ struct Evaluated {
 
 impl Evaluated {
     /// Evaluates `model` on both splits.
-    fn measure<M: Classifier>(model: &M, data: &Dataset, device: &Device, plan: EvalPlan) -> Self {
+    pub(crate) fn measure<M: Classifier>(model: &M, data: &Dataset, device: &Device, plan: EvalPlan) -> Self {
         let started = Instant::now();
         let train = evaluate_with(model, &data.train, device, plan);
         let test = evaluate_with(model, &data.test, device, plan);
@@ -183,7 +226,7 @@ impl Evaluated {
         }
     }
 
-    fn metrics(self, epoch: usize, trained: TrainedEpoch) -> EpochMetrics {
+    pub(crate) fn metrics(self, epoch: usize, trained: TrainedEpoch) -> EpochMetrics {
         EpochMetrics {
             epoch,
             loss: trained.loss,
@@ -245,15 +288,8 @@ impl<'a, M: AnalyticGradients> Trainer<'a, M> {
 
         // One read of the losses per epoch: reading each one would sync the device every step.
         let losses: Vec<f64> = Tensor::cat(losses, 0).into_data().iter::<f64>().collect();
-        if let Some(step) = losses.iter().position(|l| !(*l <= DIVERGED_LOSS)) {
-            bail!(
-                "training diverged at epoch {epoch}, step {}: the batch loss became {:.4e} (beyond \
-                 {DIVERGED_LOSS:.1}, where the true class's probability underflows f32); try a \
-                 smaller --lr (it is {})",
-                step + 1,
-                losses[step],
-                cfg.lr
-            );
+        if let Some(step) = losses.iter().position(|&l| diverged(l)) {
+            return Err(divergence(epoch, step + 1, losses[step], cfg.lr));
         }
         Ok(TrainedEpoch {
             loss: losses.iter().sum::<f64>() / losses.len() as f64,

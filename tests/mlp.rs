@@ -104,7 +104,7 @@ fn run(data: &Dataset, grad: GradSource, optimizer: OptimizerKind, init: Init) -
     let device = Backend::default_backend().unwrap().device();
     device.seed(11);
     let model = Architecture::Mlp { hidden: 24, activation: Activation::Sigmoid }.init(init, &device);
-    let config = TrainConfig { epochs: 3, lr: 0.5, batch_size: 50, shuffle_seed: None, grad, optimizer };
+    let config = TrainConfig { epochs: 3, lr: 0.5, batch_size: 50, shuffle_seed: None, grad, optimizer, ..TrainConfig::lab() };
     let mut trainer = Trainer::new(model, config, data, device).unwrap();
     let metrics = (0..3).map(|_| trainer.epoch(&mut Quiet).unwrap()).collect();
     (metrics, trainer.into_model())

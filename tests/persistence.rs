@@ -340,3 +340,77 @@ fn two_runs_into_one_folder_the_second_refuses_naming_the_first() {
     let done = epochs_done(&run);
     ok(&handgrad(&["train", "--resume", s(&run), "--epochs", &(done + 1).to_string(), "--no-plots"]));
 }
+
+/// `model.json` and `checkpoint.json` edited by hand, field by field: each edit is one clear
+/// line from `eval`, `predict` or `train --resume`, never a panic.
+#[test]
+fn hand_edited_saved_files_are_one_line_each() {
+    let (dir, _data, run) = trained("persist-edited", 600);
+    let original: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("model.json")).unwrap()).unwrap();
+    let picture = dir.join("digit.png");
+    write_png(&picture, &[0u8; 28 * 28], 28);
+    // Each case: a name, how model.json is edited, what the error says.
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 7] = [
+        ("hidden0", |v| v["config"]["model"] = serde_json::json!({"kind": "mlp", "hidden": 0, "activation": "sigmoid", "init": "normal"}), "hidden must be at least 1"),
+        ("tanh", |v| v["config"]["model"] = serde_json::json!({"kind": "mlp", "hidden": 3, "activation": "tanh", "init": "normal"}), "tanh"),
+        ("cifar", |v| v["config"]["data"]["dataset"] = serde_json::json!("cifar-10"), "cifar-10"),
+        ("kind", |v| v["config"]["model"]["kind"] = serde_json::json!("resnet"), "resnet"),
+        ("mlp-record", |v| v["config"]["model"] = serde_json::json!({"kind": "mlp", "hidden": 3, "activation": "sigmoid", "init": "normal"}), "does not fit this model's architecture"),
+        ("fingerprint", |v| v["parameters_fnv1a"] = serde_json::json!("0123456789abcdef"), "does not match"),
+        ("not-json", |v| *v = serde_json::json!("just a string"), "model.json"),
+    ];
+    for (name, edit, needle) in cases {
+        let folder = dir.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::copy(run.join("model.bpk"), folder.join("model.bpk")).unwrap();
+        let mut meta = original.clone();
+        edit(&mut meta);
+        std::fs::write(folder.join("model.json"), meta.to_string()).unwrap();
+        failed(&handgrad(&["eval", "--model", s(&folder)]), needle);
+        failed(&handgrad(&["predict", "--model", s(&folder), s(&picture)]), needle);
+    }
+
+    // The parameter file missing beside its description.
+    let lonely = dir.join("lonely");
+    std::fs::create_dir_all(&lonely).unwrap();
+    std::fs::copy(run.join("model.json"), lonely.join("model.json")).unwrap();
+    failed(&handgrad(&["eval", "--model", s(&lonely)]), "no such model file");
+
+    // The checkpoint: its description edited, then its parameter file cut short.
+    let checkpoint = run.join("checkpoint.json");
+    let saved = std::fs::read_to_string(&checkpoint).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    value["meta"]["config"]["model"] = serde_json::json!({"kind": "mlp", "hidden": 0, "activation": "sigmoid", "init": "normal"});
+    std::fs::write(&checkpoint, value.to_string()).unwrap();
+    failed(&handgrad(&["train", "--resume", s(&run), "--epochs", "3", "--no-plots"]), "hidden must be at least 1");
+    std::fs::write(&checkpoint, &saved).unwrap();
+    let parameters = run.join(value["parameters"].as_str().unwrap());
+    let bytes = std::fs::read(&parameters).unwrap();
+    std::fs::write(&parameters, &bytes[..bytes.len() - 7]).unwrap();
+    failed(&handgrad(&["train", "--resume", s(&run), "--epochs", "3", "--no-plots"]), "does not match");
+    no_partial_files(&run);
+}
+
+/// `train` into a folder that holds a run keeps that run: the new one goes to `DIR-2`, then
+/// `DIR-3`; `--overwrite` replaces it.
+#[test]
+fn a_new_run_never_replaces_an_earlier_one_unless_asked() {
+    let (_dir, data, run) = trained("persist-numbered", 600);
+    let first = std::fs::read(run.join("model.bpk")).unwrap();
+    let args = ["train", "--data-dir", s(&data), "--epochs", "1", "--out", s(&run), "--no-plots"];
+    let second = ok(&handgrad(&args));
+    let run2 = run.with_file_name("run-2");
+    assert!(second.contains(&format!("this run writes into {}", run2.display())), "{second}");
+    assert!(second.contains(&format!("in {}", run2.display())), "{second}");
+    assert_eq!(std::fs::read(run.join("model.bpk")).unwrap(), first, "the first run's model was replaced");
+    assert_eq!(epochs_done(&run), 2);
+    assert_eq!(epochs_done(&run2), 1);
+    ok(&handgrad(&args));
+    assert_eq!(epochs_done(&run.with_file_name("run-3")), 1);
+    let replaced = ok(&handgrad(&[&args[..], &["--overwrite"]].concat()));
+    assert!(!replaced.contains("this run writes into"), "{replaced}");
+    assert_eq!(epochs_done(&run), 1);
+    failed(&handgrad(&["train", "--resume", s(&run), "--overwrite"]), "drop --overwrite");
+}

@@ -31,6 +31,7 @@ fn config(grad: GradSource, optimizer: OptimizerKind) -> TrainConfig {
         shuffle_seed: None,
         grad,
         optimizer,
+        ..TrainConfig::lab()
     }
 }
 

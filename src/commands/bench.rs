@@ -14,6 +14,7 @@ use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
 use crate::gradients::GradSource;
 use crate::model::{Init, LogisticRegression};
 use crate::sgd::OptimizerKind;
+use crate::training::TrainerKind;
 
 /// The ways to train that are measured.
 const MODES: [(&str, GradSource, OptimizerKind); 3] = [
@@ -21,6 +22,9 @@ const MODES: [(&str, GradSource, OptimizerKind); 3] = [
     ("autodiff grads", GradSource::Autodiff, OptimizerKind::Manual),
     ("burn optimizer", GradSource::Autodiff, OptimizerKind::Burn),
 ];
+
+/// The whole run of the last rung (in a build with `--features learner`).
+const LEARNER: &str = "burn-train Learner";
 
 #[derive(Serialize)]
 struct WholeRun {
@@ -106,20 +110,28 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         };
         let exe = std::env::current_exe()?;
         let scratch = std::env::temp_dir().join(format!("handgrad-bench-{}", std::process::id()));
+        let mut runs_started = 0;
         for &backend in &backends {
             let gpu = backend == Backend::Wgpu;
             let epochs = if gpu { args.wgpu_epochs.unwrap_or(args.epochs) } else { args.epochs };
             let repeats = if gpu { 1 } else { args.repeat };
-            let mut plan: Vec<(String, GradSource, OptimizerKind, usize)> = MODES
+            let mut plan: Vec<(String, GradSource, OptimizerKind, TrainerKind, usize)> = MODES
                 .iter()
-                .map(|(name, g, o)| (name.to_string(), *g, *o, 100))
+                .map(|(name, g, o)| (name.to_string(), *g, *o, TrainerKind::Loop, 100))
                 .collect();
-            if gpu {
-                plan.push(("manual grads".into(), GradSource::Manual, OptimizerKind::Manual, 1000));
+            if cfg!(feature = "learner") {
+                // The fourth rung: burn-train runs the loop.
+                plan.push((LEARNER.into(), GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Learner, 100));
             }
-            for (name, grad, optimizer, tb) in plan {
+            if gpu {
+                plan.push(("manual grads".into(), GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop, 1000));
+            }
+            for (name, grad, optimizer, trainer, tb) in plan {
                 eprintln!("{name} on {backend}, batch {tb} ({repeats} runs of {epochs} epochs) …");
                 let cost = repeat(repeats, || {
+                    // Each run in a folder of its own (a run never writes over another's).
+                    runs_started += 1;
+                    let out = scratch.join(format!("run-{runs_started}"));
                     measure_process(
                         Command::new(&exe)
                             .args(["train", "--data-dir"])
@@ -127,10 +139,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                             .args(["--dataset", "fashion-mnist", "--device", backend.name()])
                             .args(["--grad", grad.name()])
                             .args(["--optimizer", optimizer.name()])
+                            .args(["--trainer", trainer.name()])
                             .args(["--epochs", &epochs.to_string(), "--batch-size", &tb.to_string()])
                             .arg("--no-plots")
                             .arg("--out")
-                            .arg(&scratch),
+                            .arg(&out),
                     )
                 })?;
                 // The numpy time is for args.epochs: scale it when wgpu ran fewer.

@@ -7,6 +7,7 @@ use crate::data::{DataSource, Which};
 use crate::inference::{confusion, evaluate};
 use crate::persist::load_model;
 use crate::plot::charts::confusion_table;
+use crate::training::TrainerKind;
 
 /// Prints the test accuracy and the confusion matrix.
 pub fn run(args: &EvalArgs) -> Result<()> {
@@ -19,14 +20,17 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     };
     let test = source.split(Which::Test)?;
     let result = evaluate(&model, &test, &device);
+    let training = &meta.config.training;
+    let how = match training.trainer {
+        TrainerKind::Loop => format!("{} grads, {} optimizer", training.grad.name(), training.optimizer.name()),
+        TrainerKind::Learner => "burn-train's Learner".to_string(),
+    };
     println!(
-        "{}: {} trained {} epochs on {} ({} grads, {} optimizer), device {backend}",
+        "{}: {} trained {} epochs on {} ({how}), device {backend}",
         file.display(),
         meta.architecture().describe(),
         meta.epochs_done,
         meta.dataset().name(),
-        meta.config.training.grad.name(),
-        meta.config.training.optimizer.name(),
     );
     println!(
         "test accuracy {:.2}% ({}/{}) on {}",

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 
 use crate::backend::Backend;
@@ -15,7 +15,9 @@ use crate::model::{Model, ModelConfig};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, SavedModelConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
-use crate::training::{EpochMetrics, TrainConfig, Trainer};
+use crate::gradients::GradSource;
+use crate::sgd::OptimizerKind;
+use crate::training::{EpochMetrics, TrainConfig, Trainer, TrainerKind};
 
 /// Trains (or resumes), printing a line per epoch and writing the run's files.
 pub fn run(args: &TrainArgs) -> Result<()> {
@@ -26,13 +28,17 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     let device = backend.open()?;
     let Plan { mut meta, out, resumed } = plan(args, backend, &device)?;
-    interrupt::prepare(&out, resumed.as_ref().map(|r| r.checkpoint.meta.epochs_done));
     let config = meta.config.training.clone();
+    if config.trainer == TrainerKind::Learner && !cfg!(feature = "learner") {
+        bail!("{NO_LEARNER}");
+    }
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
-    ensure_dir(&out)?;
-    // One run at a time in a folder: a second one would replace the first one's files.
-    let _lock = FolderLock::take(&out)?;
+    let (out, _lock) = match resumed {
+        Some(_) => (out.clone(), claim(&out)?),
+        None => new_run_folder(&out, args.overwrite)?,
+    };
+    interrupt::prepare(&out, resumed.as_ref().map(|r| r.checkpoint.meta.epochs_done));
 
     let mut data = meta.config.data.source().load()?;
     limit(&mut data, meta.config.data.train_limit, meta.config.data.test_limit)?;
@@ -49,10 +55,13 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             (ModelConfig::from(meta.config.model).init(&device), Vec::new())
         }
     };
-    let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
-    trainer.epochs_done = epochs.len();
-    trainer.run(config.epochs, &mut BatchBar::for_stderr(), |model, metrics| {
-        println!("{}", epoch_line(metrics, config.epochs));
+    let epochs_done = epochs.len();
+    // burn's dashboard, when it shows, owns the terminal: the epoch lines wait for its end.
+    let dashboard = config.trainer == TrainerKind::Learner && learner_dashboard();
+    let on_epoch = |model: &Model, metrics: &EpochMetrics| -> Result<()> {
+        if !dashboard {
+            println!("{}", epoch_line(metrics, config.epochs));
+        }
         epochs.push(metrics.clone());
         write_metrics(&out, &epochs)?;
         let done = metrics.epoch;
@@ -69,7 +78,31 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             interrupt::prepare(&out, Some(done));
         }
         Ok(())
-    })?;
+    };
+    let model = match config.trainer {
+        TrainerKind::Loop => {
+            let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
+            trainer.epochs_done = epochs_done;
+            trainer.run(config.epochs, &mut BatchBar::for_stderr(), on_epoch)?;
+            trainer.into_model()
+        }
+        TrainerKind::Learner => {
+            // burn-train's own logs and checkpoints: a folder per launch, replaced if stale.
+            let logs = match epochs_done {
+                0 => out.join("burn-train"),
+                done => out.join(format!("burn-train-after-epoch-{done}")),
+            };
+            if logs.exists() {
+                std::fs::remove_dir_all(&logs).with_context(|| format!("cannot replace {}", logs.display()))?;
+            }
+            fit_with_learner(model, &config, &data, &device, &logs, epochs_done, on_epoch)?
+        }
+    };
+    if dashboard {
+        for metrics in &epochs {
+            println!("{}", epoch_line(metrics, config.epochs));
+        }
+    }
 
     write_run_files(&out, &Summary {
         version: env!("CARGO_PKG_VERSION"),
@@ -91,9 +124,47 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     })?;
     meta.epochs_done = epochs.len();
     meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
-    let written = write_model_and_pictures(args, &out, &meta, &trainer.into_model(), &data, &device, &epochs)?;
+    let written = write_model_and_pictures(args, &out, &meta, &model, &data, &device, &epochs)?;
     println!("wrote {} in {}", written.join(", "), out.display());
     Ok(())
+}
+
+/// burn-train's Learner runs the epochs (`crate::learner::fit`).
+#[cfg(feature = "learner")]
+fn fit_with_learner(
+    model: Model,
+    config: &TrainConfig,
+    data: &Dataset,
+    device: &Device,
+    logs: &Path,
+    epochs_done: usize,
+    on_epoch: impl FnMut(&Model, &EpochMetrics) -> Result<()> + Send,
+) -> Result<Model> {
+    crate::learner::fit(model, config, data, device, logs, epochs_done, on_epoch)
+}
+
+#[cfg(not(feature = "learner"))]
+fn fit_with_learner(
+    _: Model,
+    _: &TrainConfig,
+    _: &Dataset,
+    _: &Device,
+    _: &Path,
+    _: usize,
+    _: impl FnMut(&Model, &EpochMetrics) -> Result<()>,
+) -> Result<Model> {
+    bail!("{NO_LEARNER}")
+}
+
+/// What a build without burn-train says to `--trainer learner`.
+const NO_LEARNER: &str = "--trainer learner needs burn-train, which this build leaves out: build with \
+                          `cargo build --release --features learner`";
+
+fn learner_dashboard() -> bool {
+    #[cfg(feature = "learner")]
+    return crate::learner::dashboard();
+    #[cfg(not(feature = "learner"))]
+    false
 }
 
 /// What a run starts from: its description, its folder, and for a resumed run, the
@@ -195,9 +266,63 @@ fn write_model_and_pictures(
         .collect())
 }
 
+/// Takes `dir` for this run: one run at a time in a folder (a second one would replace the
+/// first one's files), so a folder another live run holds is refused, naming its process.
+fn claim(dir: &Path) -> Result<FolderLock> {
+    ensure_dir(dir)?;
+    FolderLock::take(dir)
+}
+
+/// Whether `dir` holds the files of a run (finished, or stopped with a checkpoint to resume).
+fn holds_run(dir: &Path) -> bool {
+    ["model.json", checkpoint::CHECKPOINT_FILE, "metrics.csv"].iter().any(|f| dir.join(f).exists())
+}
+
+/// The folder a new run writes into: `dir`, unless it holds an earlier run's files — a
+/// learner re-running `train` must not lose them — then the first of `dir-2`, `dir-3`, …
+/// that does not (`--overwrite` replaces the earlier run instead). A folder in use by a live
+/// run is refused, naming that run.
+fn new_run_folder(dir: &Path, overwrite: bool) -> Result<(PathBuf, FolderLock)> {
+    let lock = claim(dir)?;
+    if overwrite || !holds_run(dir) {
+        return Ok((dir.to_path_buf(), lock));
+    }
+    drop(lock);
+    let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    for n in 2.. {
+        let next = dir.with_file_name(format!("{name}-{n}"));
+        if holds_run(&next) {
+            continue;
+        }
+        let Ok(lock) = claim(&next) else { continue };
+        println!(
+            "note: {} holds an earlier run, kept as it is; this run writes into {} (--overwrite \
+             would replace it)",
+            dir.display(),
+            next.display()
+        );
+        return Ok((next, lock));
+    }
+    unreachable!("some numbered folder is free")
+}
+
 /// The configuration of a new run, from the command line.
 fn run_config(args: &TrainArgs) -> Result<RunConfig> {
     let architecture = args.model.architecture()?;
+    let (grad, optimizer) = match args.trainer {
+        TrainerKind::Loop => (args.grad.unwrap_or(GradSource::Manual), args.optimizer.unwrap_or(OptimizerKind::Manual)),
+        // The Learner's gradients are burn's autodiff and its update burn's optimizer, by
+        // definition: a flag that says otherwise is a mistake worth a line.
+        TrainerKind::Learner => {
+            if let Some(grad) = args.grad.filter(|g| *g != GradSource::Autodiff) {
+                bail!("--trainer learner takes its gradients from burn's autodiff: drop --grad {}", grad.name());
+            }
+            if let Some(optimizer) = args.optimizer.filter(|o| *o != OptimizerKind::Burn) {
+                bail!("--trainer learner updates with burn's optimizer: drop --optimizer {}", optimizer.name());
+            }
+            (GradSource::Autodiff, OptimizerKind::Burn)
+        }
+    };
     Ok(RunConfig {
         model: SavedModelConfig {
             architecture,
@@ -214,8 +339,9 @@ fn run_config(args: &TrainArgs) -> Result<RunConfig> {
             lr: args.lr,
             batch_size: args.batch_size,
             shuffle_seed: args.shuffle.then_some(args.seed),
-            grad: args.grad,
-            optimizer: args.optimizer,
+            grad,
+            optimizer,
+            trainer: args.trainer,
         },
         seed: args.seed,
     })
@@ -239,8 +365,12 @@ fn print_header(
         data.test.len(),
         load_seconds
     );
+    let trainer = match config.trainer {
+        TrainerKind::Loop => String::new(),
+        TrainerKind::Learner => " · trainer burn-train's Learner".to_string(),
+    };
     println!(
-        "device {backend} · grad {} · optimizer {} · init {} · η = {} · batch {} · {batches} batches/epoch{}{}",
+        "device {backend}{trainer} · grad {} · optimizer {} · init {} · η = {} · batch {} · {batches} batches/epoch{}{}",
         config.grad.name(),
         config.optimizer.name(),
         meta.config.model.init.name(),
@@ -256,6 +386,9 @@ fn print_header(
             String::new()
         },
     );
+    if config.trainer == TrainerKind::Learner && config.shuffle_seed.is_some() {
+        println!("note: with --shuffle, burn's data loader draws its own order from the seed, not the loop's");
+    }
 }
 
 /// Keeps the first images of each split when asked.

@@ -1,0 +1,391 @@
+//! The last rung: burn-train's `Learner` runs the whole loop — Keras's `model.fit(...)`.
+//!
+//! On the rungs below, handgrad writes the loop ([`crate::training::Trainer`]) and, at will,
+//! the gradients ([`crate::model`]) and the update ([`crate::sgd`]). Here it writes none of
+//! them. It says what one step computes ([`TrainStep`] and [`InferenceStep`], as in burn's
+//! guide), hands over the data as burn's loaders, and burn does the rest: the epochs, the
+//! batches, `backward()`, its `Sgd`, its metrics, logs and checkpoints (in `burn-train/`).
+//!
+//! handgrad still writes what every run writes, computed as its own loop computes it. Two
+//! hooks burn-train offers bring the numbers back while burn trains: a metric that receives
+//! every batch's loss ([`BatchLosses`]) and a checkpointer that receives the model after
+//! every epoch ([`EpochModels`]). A thread of handgrad's evaluates each of those models on
+//! the full training and test sets and reports the epoch, as the loop does.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::{Dataset as BurnDataset, DatasetError};
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::SgdConfig;
+use burn::store::ModuleRecord;
+use burn::tensor::{Device, TensorReadError};
+use burn::train::checkpoint::{Checkpointer, CheckpointerError, FileCheckpointer, KeepLastNCheckpoints};
+use burn::train::metric::{AccuracyMetric, Adaptor, LossMetric, Metric, MetricMetadata, MetricName, SerializedEntry};
+use burn::train::renderer::{EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation, MetricsRendererTraining};
+use burn::train::logger::{EvaluationProgressLogger, TrainingProgressLogger};
+use burn::train::{ClassificationOutput, InferenceStep, Interrupter, Learner, SupervisedTraining, TrainOutput, TrainStep};
+
+use crate::data::{Batch, Dataset, Split};
+use crate::gradients::tracked;
+use crate::inference::EvalPlan;
+use crate::model::{Classifier, Model};
+use crate::report::BatchBar;
+use crate::training::{EpochMetrics, Evaluated, Progress, TrainConfig, TrainedEpoch, divergence, diverged};
+
+// ---- what one step computes: the whole of the model's part, as in burn's guide ----
+
+impl Model {
+    /// The forward pass and the loss, in the form burn's metrics read (eq. 1–3).
+    fn classify(&self, batch: Batch) -> ClassificationOutput {
+        let logits = self.logits(batch.images);
+        let loss = CrossEntropyLoss::new(None, &logits.device()).forward(logits.clone(), batch.labels.clone());
+        ClassificationOutput::new(loss, logits, batch.labels)
+    }
+}
+
+impl TrainStep for Model {
+    type Input = Batch;
+    type Output = ClassificationOutput;
+
+    /// One training step: forward, then `backward()` — burn's autodiff. The Learner applies
+    /// the gradients with its optimizer.
+    fn step(&self, batch: Batch) -> TrainOutput<ClassificationOutput> {
+        let output = self.classify(batch);
+        TrainOutput::new(self, output.loss.backward(), output)
+    }
+}
+
+impl InferenceStep for Model {
+    type Input = Batch;
+    type Output = ClassificationOutput;
+
+    fn step(&self, batch: Batch) -> ClassificationOutput {
+        self.classify(batch)
+    }
+}
+
+// ---- the data, as burn's loaders want it ----
+
+/// The first `len` images of a split, by index; [`SplitBatcher`] turns indices into a batch.
+struct Indices {
+    len: usize,
+}
+
+impl BurnDataset<usize> for Indices {
+    fn get(&self, index: usize) -> Result<usize, DatasetError> {
+        Ok(index)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Gathers images of a split into a [`Batch`], the same batch handgrad's loop builds.
+struct SplitBatcher {
+    split: Arc<Split>,
+}
+
+impl Batcher<usize, Batch> for SplitBatcher {
+    fn batch(&self, rows: Vec<usize>, device: &Device) -> Batch {
+        Batch::gather(&self.split, &rows, device)
+    }
+}
+
+// ---- the two hooks ----
+
+/// What the hooks send to handgrad's reporting thread.
+enum Event {
+    /// A training batch's loss, in the order of the batches.
+    Loss(f64),
+    /// The model after an epoch (1-based, counted from the start of this launch).
+    Epoch(usize, ModuleRecord),
+}
+
+/// A metric that only passes each training batch's loss on to handgrad.
+#[derive(Clone)]
+struct BatchLosses {
+    sink: Sender<Event>,
+}
+
+/// The batch loss, as [`BatchLosses`] reads it from burn's `ClassificationOutput`.
+struct BatchLoss(burn::tensor::Tensor<1>);
+
+impl Adaptor<BatchLoss> for ClassificationOutput {
+    fn adapt(&self) -> BatchLoss {
+        BatchLoss(self.loss.clone())
+    }
+}
+
+impl Metric for BatchLosses {
+    type Input = BatchLoss;
+
+    fn name(&self) -> MetricName {
+        Arc::new("handgrad batch loss".to_string())
+    }
+
+    fn update(&mut self, loss: &BatchLoss, _: &MetricMetadata) -> Result<SerializedEntry, TensorReadError> {
+        let loss = loss.0.clone().try_into_scalar::<f64>()?;
+        // The receiver is gone only when handgrad stopped listening (an error): nothing to do.
+        let _ = self.sink.send(Event::Loss(loss));
+        Ok(SerializedEntry::new(format!("{loss:.4}"), loss.to_string()))
+    }
+
+    fn compute(&mut self) -> Result<SerializedEntry, TensorReadError> {
+        Ok(SerializedEntry::not_available(None))
+    }
+
+    fn clear(&mut self) {}
+}
+
+/// burn's file checkpointer for the model, which also hands each epoch's model to handgrad.
+struct EpochModels {
+    files: FileCheckpointer,
+    sink: Sender<Event>,
+}
+
+impl Checkpointer<ModuleRecord> for EpochModels {
+    fn save(&self, epoch: usize, record: ModuleRecord) -> Result<(), CheckpointerError> {
+        let _ = self.sink.send(Event::Epoch(epoch, record.clone()));
+        self.files.save(epoch, record)
+    }
+
+    fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
+        Checkpointer::<ModuleRecord>::delete(&self.files, epoch)
+    }
+
+    fn restore(&self, epoch: usize) -> Result<ModuleRecord, CheckpointerError> {
+        self.files.restore(epoch)
+    }
+}
+
+// ---- fit ----
+
+/// Whether burn's terminal dashboard shows this run (the `tui` feature, on a terminal).
+pub fn dashboard() -> bool {
+    cfg!(feature = "tui") && std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+/// Trains `model` (after `epochs_done` epochs) to `config.epochs` with burn-train's
+/// Learner: burn's data loaders in order (or shuffled by burn with the seed), burn's
+/// autodiff, burn's `Sgd` at `config.lr`, burn's logs and checkpoints in `logs`. The same
+/// ⌊N/tb⌋ batches of tb images as the lab: the loader gets the first ⌊N/tb⌋·tb images, since
+/// burn's loader would keep a last partial batch.
+///
+/// `on_epoch` gets the model after each epoch and the epoch's metrics (mean batch loss,
+/// full-set correct counts), in order, as [`crate::training::Trainer::run`] gives them. A
+/// diverging run stops with the loop's error.
+pub fn fit(
+    model: Model,
+    config: &TrainConfig,
+    data: &Dataset,
+    device: &Device,
+    logs: &Path,
+    epochs_done: usize,
+    on_epoch: impl FnMut(&Model, &EpochMetrics) -> Result<()> + Send,
+) -> Result<Model> {
+    let batches = config.batches(data.train.len());
+    let loader = |split: &Split, len: usize, batch_size: usize, seed: Option<u64>| {
+        let builder = DataLoaderBuilder::new(SplitBatcher { split: Arc::new(split.clone()) })
+            .batch_size(batch_size)
+            .num_workers(1)
+            .set_device(device.clone());
+        match seed {
+            Some(seed) => builder.shuffle(seed),
+            None => builder,
+        }
+        .build(Indices { len })
+    };
+    let train = loader(&data.train, batches * config.batch_size, config.batch_size, config.shuffle_seed);
+    // burn validates after every epoch: on the test set, so its dashboard shows test accuracy.
+    let valid = loader(&data.test, data.test.len(), 1000, None);
+
+    let (sink, events) = channel();
+    let training = SupervisedTraining::new(logs, train, valid)
+        .metric_train_numeric(LossMetric::new())
+        .metric_valid_numeric(LossMetric::new())
+        .metric_train_numeric(AccuracyMetric::new())
+        .metric_valid_numeric(AccuracyMetric::new())
+        .metric_train(BatchLosses { sink: sink.clone() })
+        .with_custom_checkpointers(
+            EpochModels { files: FileCheckpointer::new(logs.join("checkpoint"), "model"), sink },
+            FileCheckpointer::new(logs.join("checkpoint"), "optim"),
+            FileCheckpointer::new(logs.join("checkpoint"), "scheduler"),
+        )
+        .with_checkpointing_strategy(KeepLastNCheckpoints::new(2))
+        .num_epochs(config.epochs - epochs_done);
+    let training = if dashboard() { training } else { training.renderer(Box::new(EpochBar {
+            bar: BatchBar::for_stderr(),
+            batch_size: config.batch_size,
+            offset: epochs_done,
+            epoch: epochs_done + 1,
+            batches_done: 0,
+            training: false,
+        })) };
+    let interrupter = training.interrupter();
+    // The parameters go to the autodiff device, tracked (burn's `fork` keeps them as they are).
+    let learner = Learner::new(tracked(model.clone()), SgdConfig::new().init(), config.lr);
+
+    let reporter = Reporter { config, data, device, batches, epochs_done, template: model, interrupter };
+    let (result, reported) = std::thread::scope(|s| {
+        let reporting = s.spawn(|| reporter.run(events, on_epoch));
+        let result = training.launch(learner);
+        (result, reporting.join().expect("the reporting thread panicked"))
+    });
+    reported?;
+    if let Some(error) = result.error {
+        return Err(anyhow!("burn-train stopped: {error}"));
+    }
+    Ok(result.model)
+}
+
+/// handgrad's side of a Learner run: turns the hooks' events into epochs.
+struct Reporter<'a> {
+    config: &'a TrainConfig,
+    data: &'a Dataset,
+    device: &'a Device,
+    batches: usize,
+    epochs_done: usize,
+    /// A model of the right architecture on the plain device, to load each epoch's record into.
+    template: Model,
+    interrupter: Interrupter,
+}
+
+impl Reporter<'_> {
+    /// Reports each epoch once its model and all its batch losses are in; stops burn on a
+    /// diverged loss or a failed report, and returns that error. Ends when burn-train has
+    /// dropped both hooks (its run is over).
+    fn run(self, events: Receiver<Event>, mut on_epoch: impl FnMut(&Model, &EpochMetrics) -> Result<()>) -> Result<()> {
+        let mut losses: Vec<f64> = Vec::new();
+        let mut models: std::collections::BTreeMap<usize, ModuleRecord> = Default::default();
+        let mut reported = 0; // epochs of this launch reported so far
+        let mut last = Instant::now();
+        let mut failure: Option<anyhow::Error> = None;
+        for event in events {
+            if failure.is_some() {
+                continue; // drain until burn has stopped
+            }
+            match event {
+                Event::Loss(loss) => {
+                    losses.push(loss);
+                    if diverged(loss) {
+                        let (epoch, step) = ((losses.len() - 1) / self.batches, (losses.len() - 1) % self.batches);
+                        failure = Some(divergence(self.epochs_done + epoch + 1, step + 1, loss, self.config.lr));
+                    }
+                }
+                Event::Epoch(epoch, record) => {
+                    models.insert(epoch, record);
+                }
+            }
+            // Epochs are reported in order, each once its model and its losses are all in.
+            while failure.is_none() && losses.len() >= (reported + 1) * self.batches {
+                let Some(record) = models.remove(&(reported + 1)) else { break };
+                let epoch_losses = &losses[reported * self.batches..(reported + 1) * self.batches];
+                let trained = TrainedEpoch {
+                    loss: epoch_losses.iter().sum::<f64>() / self.batches as f64,
+                    seconds: last.elapsed().as_secs_f64(),
+                };
+                reported += 1;
+                let model = self.template.clone().load_record(record);
+                let plan = EvalPlan::for_device(self.device).single_threaded();
+                let metrics = Evaluated::measure(&model, self.data, self.device, plan)
+                    .metrics(self.epochs_done + reported, trained);
+                last = Instant::now();
+                if let Err(error) = on_epoch(&model, &metrics) {
+                    failure = Some(error);
+                }
+            }
+            if failure.is_some() {
+                self.interrupter.stop(Some("handgrad stopped the run"));
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+// ---- the renderer: burn-train's CLI renderer prints every batch; this one draws the loop's bar ----
+
+/// The loop's progress bar (on a terminal's stderr), driven by burn-train's progress events
+/// (which count images); handgrad prints the per-epoch line itself.
+struct EpochBar {
+    bar: BatchBar,
+    batch_size: usize,
+    /// Epochs done before this launch (burn counts from 1 in each launch).
+    offset: usize,
+    epoch: usize,
+    batches_done: usize,
+    training: bool,
+}
+
+impl TrainingProgressLogger for EpochBar {
+    fn start(&mut self, _total_epochs: usize, starting_epoch: usize, _: Option<usize>, _: Option<&str>) {
+        self.epoch = self.offset + starting_epoch;
+    }
+
+    fn update_epoch(&mut self, epoch: usize) {
+        self.epoch = self.offset + epoch + 1;
+    }
+
+    fn start_split(&mut self, split: &str, images: usize) {
+        self.training = split == "train";
+        if self.training {
+            self.batches_done = 0;
+            self.bar.start_epoch(self.epoch, images / self.batch_size);
+        }
+    }
+
+    fn update_split(&mut self, images_done: usize) {
+        if self.training {
+            while self.batches_done < images_done / self.batch_size {
+                self.bar.batch_done();
+                self.batches_done += 1;
+            }
+        }
+    }
+
+    fn end_split(&mut self) {
+        if self.training {
+            self.bar.end_epoch();
+        }
+    }
+
+    fn end(&mut self) {}
+
+    fn log_event_training(&mut self, _: String) {}
+}
+
+impl MetricsRendererTraining for EpochBar {
+    fn update_train(&mut self, _: MetricState) {}
+    fn update_valid(&mut self, _: MetricState) {}
+    fn on_train_end(&mut self, _: Option<burn::train::LearnerSummary>) -> Result<(), Box<dyn std::error::Error>> {
+        Ok(())
+    }
+}
+
+impl EvaluationProgressLogger for EpochBar {
+    fn start_global_progress(&mut self, _: usize) {}
+    fn start_test(&mut self, _: &str, _: usize) {}
+    fn update_test_progress(&mut self, _: usize) {}
+    fn end_test(&mut self) {}
+    fn end_global_progress(&mut self) {}
+    fn log_event_evaluation(&mut self, _: String) {}
+}
+
+impl MetricsRendererEvaluation for EpochBar {
+    fn update_test(&mut self, _: EvaluationName, _: MetricState) {}
+}
+
+impl MetricsRenderer for EpochBar {
+    fn manual_close(&mut self) {}
+    fn register_metric(&mut self, _: burn::train::metric::MetricDefinition) {}
+}
