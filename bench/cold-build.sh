@@ -20,7 +20,7 @@ cargo fetch -q
 step() { # name, command...: seconds, and how many crates it compiled (burn's among them)
   local name=$1; shift
   local start end log; log="$target/$name.log"; start=$(date +%s.%N)
-  "$@" >"$log" 2>&1
+  "$@" >"$log" 2>&1 || { echo "failed: $* (see $log)" >&2; return 1; }
   end=$(date +%s.%N)
   printf '"%s": {"seconds": %.1f, "crates_compiled": %d, "burn_crates_compiled": %d}' "$name" \
     "$(awk "BEGIN{print $end - $start}")" "$(grep -c '^ *Compiling ' "$log" || true)" \
@@ -30,9 +30,14 @@ step() { # name, command...: seconds, and how many crates it compiled (burn's am
   echo "{"
   echo "  \"machine\": \"$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\","
   echo "  \"features\": \"${features:-default}\","
-  echo "  $(step build cargo build --release "${flags[@]}"),"
-  echo "  $(step test cargo test --release --no-run "${flags[@]}"),"
-  echo "  $(step build_again cargo build --release "${flags[@]}")"
+  # Each step's line first, so that a failed step stops the script (set -e) and writes nothing.
+  build=$(step build cargo build --release "${flags[@]}")
+  test=$(step test cargo test --release --no-run "${flags[@]}")
+  again=$(step build_again cargo build --release "${flags[@]}")
+  echo "  $build,"
+  echo "  $test,"
+  echo "  $again"
   echo "}"
-} > "$out"
+} > "$out.tmp"
+mv "$out.tmp" "$out"
 cat "$out"

@@ -152,3 +152,46 @@ pub fn require(path: &Path, what: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// One cell of the scaling table: the seconds of `steps` SGD steps (manual gradients, the
+/// hand-written update, batches of `tb` in order) and of one evaluation pass over the test
+/// set, each the fastest of three timings ending with a device sync.
+pub fn scaling_cell<M: AnalyticGradients>(model: M, data: &Dataset, device: &Device, tb: usize, steps: usize) -> (f64, f64) {
+    let mut model = Some(model);
+    let mut optimizer = Optimizer::new(OptimizerKind::Manual);
+    let batches = Batches::new(&data.train, tb, None);
+    let mut k = 0;
+    let steps_seconds = time_per_call(1, 3, 1, || {
+        for _ in 0..steps {
+            let batch = batches.get(k, device);
+            k += 1;
+            let current = model.take().expect("the model is put back after each step");
+            model = Some(sgd_step(current, &batch, GradSource::Manual, &mut optimizer, 0.01).model);
+        }
+        let _ = device.sync();
+    });
+    let model = model.expect("the model is put back after each step");
+    let eval_seconds = time_per_call(1, 3, 1, || {
+        let _ = evaluate(&model, &data.test, device);
+        let _ = device.sync();
+    });
+    (steps_seconds, eval_seconds)
+}
+
+/// The floating-point operations of the matrix products (2 per multiply-add; the elementwise
+/// work is left out): of one SGD step on `tb` images, and of one image's forward pass, for a
+/// logistic regression (`hidden: None`) or an MLP with `hidden` units.
+pub fn matmul_flops(hidden: Option<usize>, tb: usize) -> (f64, f64) {
+    let (pixels, classes) = (crate::data::PIXELS as f64, crate::data::CLASSES as f64);
+    let tb = tb as f64;
+    match hidden {
+        // Forward X·W, backward (Δᵀ X)ᵀ: two products of tb × 784 × 10.
+        None => (2.0 * 2.0 * tb * pixels * classes, 2.0 * pixels * classes),
+        Some(l) => {
+            let l = l as f64;
+            // Forward X·Wh and H·Wy; backward Hᵀ·Δ, Δ·Wyᵀ and Xᵀ·δʰ.
+            let step = 2.0 * tb * (2.0 * pixels * l + 3.0 * l * classes);
+            (step, 2.0 * (pixels * l + l * classes))
+        }
+    }
+}

@@ -196,7 +196,7 @@ pub struct TrainArgs {
     pub optimizer: Option<OptimizerKind>,
 
     /// Who runs the loop: handgrad's own (`loop`), or burn-train's Learner (`learner`, Keras's
-    /// fit(): burn's autodiff and Sgd; a build with `--features learner`).
+    /// fit(): burn's autodiff and Sgd; in the default build).
     #[arg(long, value_enum, default_value_t = TrainerKind::Loop)]
     pub trainer: TrainerKind,
 
@@ -456,6 +456,16 @@ pub struct BenchArgs {
     /// Measure only the pieces (load, step, evaluation), not whole runs.
     #[arg(long)]
     pub pieces_only: bool,
+
+    /// The raw-Rust limit program, built from ../shared/limit (see the README): measured as a
+    /// whole run too, and each run's time given as a multiple of its. Its `probe`, next to it,
+    /// gives the machine's peak GFLOP/s for the scaling table. Without it: a note, no ratio.
+    #[arg(long, value_name = "PATH")]
+    pub limit: Option<PathBuf>,
+
+    /// SGD steps per cell of the scaling table (0: no scaling table).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub scaling_steps: usize,
 
     /// Where to write the table (Markdown; a JSON file is written next to it).
     #[arg(long, default_value = "artifacts/bench.md", value_name = "FILE")]

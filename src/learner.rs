@@ -105,8 +105,9 @@ impl Batcher<usize, Batch> for SplitBatcher {
 enum Event {
     /// A training batch's loss, in the order of the batches.
     Loss(f64),
-    /// The model after an epoch (1-based, counted from the start of this launch).
-    Epoch(usize, ModuleRecord),
+    /// The model after an epoch (1-based, counted from the start of this launch), and when
+    /// burn saved it (the epoch's end, burn's validation pass included).
+    Epoch(usize, ModuleRecord, Instant),
 }
 
 /// A metric that only passes each training batch's loss on to handgrad.
@@ -153,7 +154,7 @@ struct EpochModels {
 
 impl Checkpointer<ModuleRecord> for EpochModels {
     fn save(&self, epoch: usize, record: ModuleRecord) -> Result<(), CheckpointerError> {
-        let _ = self.sink.send(Event::Epoch(epoch, record.clone()));
+        let _ = self.sink.send(Event::Epoch(epoch, record.clone(), Instant::now()));
         self.files.save(epoch, record)
     }
 
@@ -221,27 +222,33 @@ pub fn fit(
         )
         .with_checkpointing_strategy(KeepLastNCheckpoints::new(2))
         .num_epochs(config.epochs - epochs_done);
-    let training = if dashboard() { training } else { training.renderer(Box::new(EpochBar {
-            bar: BatchBar::for_stderr(),
-            batch_size: config.batch_size,
-            offset: epochs_done,
-            epoch: epochs_done + 1,
-            batches_done: 0,
-            training: false,
-        })) };
+    let training = match dashboard() {
+        true => training, // burn's own dashboard
+        false => training.renderer(Box::new(EpochBar::new(config.batch_size, epochs_done))),
+    };
     let interrupter = training.interrupter();
     // The parameters go to the autodiff device, tracked (burn's `fork` keeps them as they are).
     let learner = Learner::new(tracked(model.clone()), SgdConfig::new().init(), config.lr);
 
     let reporter = Reporter { config, data, device, batches, epochs_done, template: model, interrupter };
+    let epochs = config.epochs - epochs_done;
     let (result, reported) = std::thread::scope(|s| {
-        let reporting = s.spawn(|| reporter.run(events, on_epoch));
+        let started = Instant::now();
+        let reporting = s.spawn(move || reporter.run(events, started, on_epoch));
         let result = training.launch(learner);
         (result, reporting.join().expect("the reporting thread panicked"))
     });
-    reported?;
+    let reported = reported?;
     if let Some(error) = result.error {
         return Err(anyhow!("burn-train stopped: {error}"));
+    }
+    // A run stopped from burn's dashboard ends without an error: say where it stands.
+    if reported < epochs {
+        let done = epochs_done + reported;
+        return Err(anyhow!(
+            "burn-train stopped the run after epoch {done} of {}; its checkpoint can be resumed with --resume",
+            config.epochs
+        ));
     }
     Ok(result.model)
 }
@@ -259,56 +266,66 @@ struct Reporter<'a> {
 }
 
 impl Reporter<'_> {
-    /// Reports each epoch once its model and all its batch losses are in; stops burn on a
-    /// diverged loss or a failed report, and returns that error. Ends when burn-train has
-    /// dropped both hooks (its run is over).
-    fn run(self, events: Receiver<Event>, mut on_epoch: impl FnMut(&Model, &EpochMetrics) -> Result<()>) -> Result<()> {
-        let mut losses: Vec<f64> = Vec::new();
-        let mut models: std::collections::BTreeMap<usize, ModuleRecord> = Default::default();
+    /// Reports each epoch of this launch, in order, once its model and all its batch losses
+    /// are in; stops burn on a diverged loss (after reporting the epochs before it) or on a
+    /// failed report, and returns that error. Ends when burn-train has dropped both hooks (its
+    /// run is over); returns how many epochs it reported.
+    fn run(
+        self,
+        events: Receiver<Event>,
+        started: Instant,
+        mut on_epoch: impl FnMut(&Model, &EpochMetrics) -> Result<()>,
+    ) -> Result<usize> {
+        let per_epoch = self.batches;
+        let mut losses: Vec<f64> = Vec::new(); // every batch loss of this launch, in order
+        let mut models = std::collections::BTreeMap::new(); // epoch → (model, when it ended)
         let mut reported = 0; // epochs of this launch reported so far
-        let mut last = Instant::now();
+        let mut last_end = started;
         let mut failure: Option<anyhow::Error> = None;
+        // With a diverged loss, the epochs before the one it is in are still reported.
+        let mut report_before = usize::MAX;
         for event in events {
-            if failure.is_some() {
-                continue; // drain until burn has stopped
-            }
             match event {
                 Event::Loss(loss) => {
                     losses.push(loss);
-                    if diverged(loss) {
-                        let (epoch, step) = ((losses.len() - 1) / self.batches, (losses.len() - 1) % self.batches);
-                        failure = Some(divergence(self.epochs_done + epoch + 1, step + 1, loss, self.config.lr));
+                    if diverged(loss) && failure.is_none() {
+                        let (epoch, step) = ((losses.len() - 1) / per_epoch + 1, (losses.len() - 1) % per_epoch + 1);
+                        failure = Some(divergence(self.epochs_done + epoch, step, loss, self.config.lr));
+                        report_before = epoch;
+                        self.interrupter.stop(Some("the loss diverged"));
                     }
                 }
-                Event::Epoch(epoch, record) => {
-                    models.insert(epoch, record);
+                Event::Epoch(epoch, record, ended) => {
+                    models.insert(epoch, (record, ended));
                 }
             }
-            // Epochs are reported in order, each once its model and its losses are all in.
-            while failure.is_none() && losses.len() >= (reported + 1) * self.batches {
-                let Some(record) = models.remove(&(reported + 1)) else { break };
-                let epoch_losses = &losses[reported * self.batches..(reported + 1) * self.batches];
+            loop {
+                let epoch = reported + 1;
+                if epoch >= report_before || losses.len() < epoch * per_epoch {
+                    break;
+                }
+                let Some((record, ended)) = models.remove(&epoch) else { break };
+                let epoch_losses = &losses[(epoch - 1) * per_epoch..epoch * per_epoch];
                 let trained = TrainedEpoch {
-                    loss: epoch_losses.iter().sum::<f64>() / self.batches as f64,
-                    seconds: last.elapsed().as_secs_f64(),
+                    loss: epoch_losses.iter().sum::<f64>() / per_epoch as f64,
+                    seconds: ended.duration_since(last_end).as_secs_f64(),
                 };
-                reported += 1;
+                last_end = ended;
+                reported = epoch;
                 let model = self.template.clone().load_record(record);
                 let plan = EvalPlan::for_device(self.device).single_threaded();
                 let metrics = Evaluated::measure(&model, self.data, self.device, plan)
-                    .metrics(self.epochs_done + reported, trained);
-                last = Instant::now();
+                    .metrics(self.epochs_done + epoch, trained);
                 if let Err(error) = on_epoch(&model, &metrics) {
                     failure = Some(error);
+                    report_before = 0;
+                    self.interrupter.stop(Some("handgrad could not write the epoch's files"));
                 }
-            }
-            if failure.is_some() {
-                self.interrupter.stop(Some("handgrad stopped the run"));
             }
         }
         match failure {
             Some(error) => Err(error),
-            None => Ok(()),
+            None => Ok(reported),
         }
     }
 }
@@ -325,6 +342,12 @@ struct EpochBar {
     epoch: usize,
     batches_done: usize,
     training: bool,
+}
+
+impl EpochBar {
+    fn new(batch_size: usize, offset: usize) -> Self {
+        Self { bar: BatchBar::for_stderr(), batch_size, offset, epoch: offset + 1, batches_done: 0, training: false }
+    }
 }
 
 impl TrainingProgressLogger for EpochBar {

@@ -127,6 +127,7 @@ fn bad_flag_values_are_one_line() {
         (&["train", "--batch-size", "0"][..], "--batch-size must be at least 1"),
         (&["train", "--epochs", "many"][..], "invalid value 'many' for '--epochs"),
         (&["train", "--grad", "guess"][..], "invalid value 'guess' for '--grad"),
+        (&["train", "--trainer", "keras"][..], "invalid value 'keras' for '--trainer"),
         (&["train", "--no-such-flag"][..], "unexpected argument '--no-such-flag'"),
     ] {
         assert_one_line_error(&handgrad(args), needle);
@@ -272,4 +273,13 @@ fn bench_on_fewer_images_than_a_batch_is_one_line() {
     write_idx_dir(&dir, &synthetic_dataset(50, 20, 3), true);
     let out = handgrad(&["bench", "--pieces-only", "--no-numpy", "--backends", "ndarray", "--data-dir", dir.to_str().unwrap(), "--out", dir.join("bench.md").to_str().unwrap()]);
     assert_one_line_error(&out, "50 training images, fewer than the batch of 100");
+}
+
+/// A build without burn-train says what to build when asked for the Learner, before loading
+/// any data.
+#[cfg(not(feature = "learner"))]
+#[test]
+fn the_learner_in_a_build_without_it_is_one_line() {
+    let out = handgrad(&["train", "--trainer", "learner", "--data-dir", "/nonexistent"]);
+    assert_one_line_error(&out, "--trainer learner needs burn-train, which this build leaves out: build with `cargo build --release --features learner`");
 }

@@ -1,6 +1,6 @@
 //! The last rung: burn-train's Learner trains the same model as handgrad's loop, on the same
 //! trajectory — the four ways (manual gradients, autodiff, burn's optimizer, the Learner)
-//! agree. Built with `--features learner` (`.ci/run` does).
+//! agree. Compiled with the `learner` feature (a default one).
 #![cfg(feature = "learner")]
 
 mod common;

@@ -7,7 +7,9 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::bench::{ProcessCost, eval_seconds, human, load_seconds, measure_process, median, require, step_seconds};
+use crate::bench::{
+    ProcessCost, eval_seconds, human, load_seconds, matmul_flops, measure_process, median, require, scaling_cell, step_seconds,
+};
 use crate::cli::BenchArgs;
 use crate::data::{DataSource, DatasetKind};
 use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
@@ -23,18 +25,44 @@ const MODES: [(&str, GradSource, OptimizerKind); 3] = [
     ("burn optimizer", GradSource::Autodiff, OptimizerKind::Burn),
 ];
 
-/// The whole run of the last rung (in a build with `--features learner`).
+/// The whole run of the last rung (in a build with the `learner` feature, a default one).
 const LEARNER: &str = "burn-train Learner";
 
 #[derive(Serialize)]
 struct WholeRun {
     what: String,
+    /// What the run is written in, for the runs that are not handgrad's.
+    #[serde(skip)]
+    language: &'static str,
     backend: Option<Backend>,
     batch_size: usize,
     epochs: usize,
     seconds: f64,
     peak_rss_mb: f64,
     numpy_over_this: Option<f64>,
+    /// This run's time as a multiple of the limit program's (scaled to as many epochs).
+    this_over_limit: Option<f64>,
+}
+
+/// One cell of the scaling table.
+#[derive(Serialize)]
+struct Cell {
+    backend: Backend,
+    model: String,
+    batch_size: usize,
+    steps: usize,
+    steps_seconds: f64,
+    eval_seconds: f64,
+    /// Matrix-product GFLOP/s of the steps and of the evaluation pass.
+    steps_gflops: f64,
+    eval_gflops: f64,
+}
+
+/// What ../shared/limit's `probe` measured: the f32 FMA peak and the read bandwidth.
+#[derive(Serialize, Default)]
+struct Machine {
+    peak_gflops: Option<f64>,
+    read_gbs: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -51,6 +79,12 @@ struct Report {
     load_seconds: f64,
     runs: Vec<WholeRun>,
     pieces: Vec<Pieces>,
+    /// The limit program's whole run (when --limit is given and it runs here).
+    limit: Option<WholeRun>,
+    /// Why the limit program given did not run (its kernels need AVX-512).
+    limit_failure: Option<String>,
+    probe: Machine,
+    scaling: Vec<Cell>,
 }
 
 /// Runs the benchmark, prints the table and writes it.
@@ -83,6 +117,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     // Whole runs, each a fresh process.
     let mut runs = Vec::new();
+    let mut limit: Option<WholeRun> = None;
+    let mut limit_failure: Option<String> = None;
     if !args.pieces_only {
         let numpy = if args.no_numpy {
             None
@@ -99,14 +135,45 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             })?;
             runs.push(WholeRun {
                 what: "lab's numpy script".into(),
+                language: "python",
                 backend: None,
                 batch_size: 100,
                 epochs: args.epochs,
                 seconds: cost.seconds,
                 peak_rss_mb: cost.peak_rss_mb,
                 numpy_over_this: Some(1.0),
+                this_over_limit: None,
             });
             Some(cost.seconds)
+        };
+        limit = match &args.limit {
+            None => None,
+            Some(path) => {
+                require(path, "the limit program")?;
+                eprintln!("the limit program ({} runs) …", args.repeat);
+                // It always runs the lab's 20 epochs. Its kernels need AVX-512: on another CPU
+                // it stops at once, and the benchmark goes on without it.
+                match repeat(args.repeat, || measure_process(Command::new(path).arg("--dir").arg(&args.data_dir))) {
+                    Err(e) => {
+                        let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|t| t.contains(" avx512f"));
+                        let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
+                        eprintln!("note: the limit program did not run here ({why}); no ratios to it");
+                        limit_failure = Some(why);
+                        None
+                    }
+                    Ok(cost) => Some(WholeRun {
+                    what: "limit program (raw Rust, AVX-512, u8 pixels)".into(),
+                    language: "Rust",
+                    backend: None,
+                    batch_size: 100,
+                    epochs: 20,
+                    seconds: cost.seconds,
+                    peak_rss_mb: cost.peak_rss_mb,
+                    numpy_over_this: numpy.map(|n| n * 20.0 / args.epochs as f64 / cost.seconds),
+                    this_over_limit: Some(1.0),
+                }),
+                }
+            }
         };
         let exe = std::env::current_exe()?;
         let scratch = std::env::temp_dir().join(format!("handgrad-bench-{}", std::process::id()));
@@ -150,16 +217,23 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 let ratio = numpy.map(|n| n * epochs as f64 / args.epochs as f64 / cost.seconds);
                 runs.push(WholeRun {
                     what: name,
+                    language: "Rust",
                     backend: Some(backend),
                     batch_size: tb,
                     epochs,
                     seconds: cost.seconds,
                     peak_rss_mb: cost.peak_rss_mb,
                     numpy_over_this: ratio,
+                    this_over_limit: None,
                 });
             }
         }
         let _ = std::fs::remove_dir_all(&scratch);
+        if let Some(l) = &limit {
+            for run in &mut runs {
+                run.this_over_limit = Some(run.seconds * 20.0 / run.epochs as f64 / l.seconds);
+            }
+        }
     }
 
     // Pieces, in this process.
@@ -184,12 +258,22 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         });
     }
 
+    let probe = match &args.limit {
+        Some(path) if limit_failure.is_none() => probe(&path.with_file_name("probe")),
+        _ => Machine::default(),
+    };
+    let scaling = if args.scaling_steps == 0 { Vec::new() } else { scaling(&backends, &data, args.scaling_steps)? };
+
     let report = Report {
         machine: machine(),
         data_dir: args.data_dir.display().to_string(),
         load_seconds: load,
         runs,
         pieces,
+        limit,
+        limit_failure,
+        probe,
+        scaling,
     };
     let table = markdown(&report);
     print!("{table}");
@@ -198,6 +282,87 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     write_json_atomic(&json_path, &report)?;
     println!("\nwrote {} and {}", args.out.display(), json_path.display());
     Ok(())
+}
+
+/// How cost grows with the work: the logistic regression at batch 10, 100, 1 000 and 10 000,
+/// the MLP of 100, 1 000 and 4 096 hidden units at batch 100, on each backend (on wgpu, the
+/// cells a software driver finishes in seconds).
+fn scaling(backends: &[Backend], data: &crate::data::Dataset, steps: usize) -> Result<Vec<Cell>> {
+    let mut cells = Vec::new();
+    for &backend in backends {
+        let device = backend.open()?;
+        // A software driver (no GPU among the adapters) gets the cells it finishes in seconds.
+        let slow = backend == Backend::Wgpu && software_wgpu();
+        let plan: Vec<(Option<usize>, usize)> = [(None, 10), (None, 100), (None, 1_000), (None, 10_000)]
+            .into_iter()
+            .chain([100, 1_000, 4_096].map(|l| (Some(l), 100)))
+            .filter(|(hidden, tb)| !slow || (*tb <= 1_000 && hidden.is_none_or(|l| l <= 100)))
+            .collect();
+        for (hidden, tb) in plan {
+            let model = match hidden {
+                None => crate::model::ModelConfig { architecture: crate::model::Architecture::Logreg, init: Init::Zeros }.init(&device),
+                Some(l) => crate::model::ModelConfig {
+                    architecture: crate::model::Architecture::Mlp { hidden: l, activation: crate::model::Activation::Sigmoid },
+                    init: Init::Normal,
+                }
+                .init(&device),
+            };
+            let name = match hidden {
+                None => "logistic regression".to_string(),
+                Some(l) => format!("MLP, {l} hidden"),
+            };
+            eprintln!("scaling: {name}, batch {tb} on {backend} …");
+            let (steps_seconds, eval_seconds) = scaling_cell(model, data, &device, tb, steps);
+            let (step_flops, image_flops) = matmul_flops(hidden, tb);
+            cells.push(Cell {
+                backend,
+                model: name,
+                batch_size: tb,
+                steps,
+                steps_seconds,
+                eval_seconds,
+                steps_gflops: step_flops * steps as f64 / steps_seconds / 1e9,
+                eval_gflops: image_flops * data.test.len() as f64 / eval_seconds / 1e9,
+            });
+        }
+    }
+    Ok(cells)
+}
+
+/// Whether wgpu has no GPU to run on here, only a software driver.
+#[cfg(feature = "wgpu")]
+fn software_wgpu() -> bool {
+    !crate::backend::wgpu_adapters().iter().any(|a| a.kind.contains("GPU"))
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn software_wgpu() -> bool {
+    false
+}
+
+/// Runs ../shared/limit's `probe` when it is there: the largest FMA GFLOP/s and read GB/s it
+/// prints.
+fn probe(path: &std::path::Path) -> Machine {
+    let Some(out) = Command::new(path).output().ok().filter(|o| o.status.success()) else {
+        eprintln!("note: {} did not run: the scaling table has no peak to compare with", path.display());
+        return Machine::default();
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let largest = |unit: &str| {
+        text.lines()
+            .filter_map(|l| {
+                let before = l.split(unit).next()?;
+                if !l.contains(unit) {
+                    return None;
+                }
+                before.split_whitespace().last()?.parse::<f64>().ok()
+            })
+            .fold(None, |best: Option<f64>, x| Some(best.map_or(x, |b| b.max(x))))
+    };
+    Machine {
+        peak_gflops: largest("GFLOP/s"),
+        read_gbs: largest("GB/s"),
+    }
 }
 
 /// The median time and the largest peak RSS of `n` runs.
@@ -228,20 +393,33 @@ fn markdown(r: &Report) -> String {
     let _ = writeln!(out, "Machine: {}. Data: {}.\n", r.machine, r.data_dir);
     if !r.runs.is_empty() {
         let _ = writeln!(out, "Whole runs (process start to exit, data loading and per-epoch evaluation on both sets included; median of the repeats):\n");
-        let _ = writeln!(out, "| run | backend | batch | epochs | time | numpy time ÷ this | peak RSS |");
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
-        for w in &r.runs {
+        let _ = writeln!(out, "| run | backend | batch | epochs | time | numpy time ÷ this | this ÷ limit time | peak RSS |");
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+        let times = |x: Option<f64>| x.map_or("–".to_string(), |x| if x >= 1.0 { format!("{x:.1}×") } else { format!("{x:.2}×") });
+        // numpy's run first (when measured), then the limit program's, then handgrad's.
+        let numpy_rows = r.runs.iter().take_while(|w| w.backend.is_none()).count();
+        for w in r.runs[..numpy_rows].iter().chain(&r.limit).chain(&r.runs[numpy_rows..]) {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {:.0} MB |",
+                "| {} | {} | {} | {} | {} | {} | {} | {:.0} MB |",
                 w.what,
-                w.backend.map_or("python".to_string(), |b| b.name().to_string()),
+                w.backend.map_or(w.language.to_string(), |b| b.name().to_string()),
                 w.batch_size,
                 w.epochs,
                 human(w.seconds),
-                w.numpy_over_this.map_or("–".to_string(), |x| if x >= 1.0 { format!("{x:.1}×") } else { format!("{x:.2}×") }),
+                times(w.numpy_over_this),
+                times(w.this_over_limit),
                 w.peak_rss_mb
             );
+        }
+        match (&r.limit, &r.limit_failure) {
+            (Some(_), _) => {}
+            (None, Some(why)) => {
+                let _ = writeln!(out, "\nThe limit program did not run on this machine, so there are no ratios to it: {why}");
+            }
+            (None, None) => {
+                let _ = writeln!(out, "\nNo limit program was given (--limit PATH): no ratios to it.");
+            }
         }
         if r.runs.iter().any(|w| w.epochs != r.runs[0].epochs) {
             let _ = writeln!(out, "\nRuns of fewer epochs are compared with the numpy time scaled to as many epochs.");
@@ -256,9 +434,10 @@ fn markdown(r: &Report) -> String {
                     .map(|w| w.seconds)
             };
             if let (Some(m), Some(a), Some(b)) = (of("manual grads"), of("autodiff grads"), of("burn optimizer")) {
+                let learner = of(LEARNER).map_or(String::new(), |l| format!(", burn-train's Learner {:.2}×", l / m));
                 let _ = writeln!(
                     out,
-                    "On {backend}: autodiff grads take {:.2}× the manual time, the burn optimizer {:.2}×.",
+                    "On {backend}: autodiff grads take {:.2}× the manual time, the burn optimizer {:.2}×{learner}.",
                     a / m,
                     b / m
                 );
@@ -274,6 +453,50 @@ fn markdown(r: &Report) -> String {
             let _ = writeln!(out, "| {} | one SGD step, {name}{} | {} |", p.backend, if name.contains("batch") { "" } else { ", batch 100" }, human(*s));
         }
         let _ = writeln!(out, "| {} | one evaluation pass (60 000 + 10 000 images) | {} |", p.backend, human(p.eval_seconds));
+    }
+    // On wgpu the step's time is the device's queue more than the operations: no overhead line.
+    for p in r.pieces.iter().filter(|p| p.backend != Backend::Wgpu) {
+        let step = |what: &str| p.step_seconds.iter().find(|(n, _)| n == what).map(|(_, s)| *s);
+        if let (Some(m), Some(a), Some(b)) = (step("manual grads"), step("autodiff grads"), step("burn optimizer")) {
+            let _ = writeln!(
+                out,
+                "\nOn {}, per step: autodiff adds {:.0} µs to the manual step, burn's optimizer {:.0} µs more.",
+                p.backend,
+                (a - m) * 1e6,
+                (b - a) * 1e6
+            );
+        }
+    }
+    if !r.scaling.is_empty() {
+        let peak = r.probe.peak_gflops;
+        let _ = writeln!(
+            out,
+            "\nHow cost grows with the work ({} SGD steps with manual gradients, then one evaluation pass over the 10 000 test images; \
+             GFLOP/s of the matrix products only; the machine's f32 peak{}):\n",
+            r.scaling[0].steps,
+            match (peak, r.probe.read_gbs) {
+                (Some(p), Some(bw)) => format!(" by ../shared/limit's probe: {p:.0} GFLOP/s, reads at {bw:.0} GB/s"),
+                (Some(p), None) => format!(" by ../shared/limit's probe: {p:.0} GFLOP/s"),
+                _ => " is unknown: no probe ran (see --limit)".to_string(),
+            }
+        );
+        let _ = writeln!(out, "| backend | model | batch | steps | per step | steps GFLOP/s | % of peak | evaluation | eval GFLOP/s |");
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for c in &r.scaling {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {:.1} | {} | {} | {:.1} |",
+                c.backend,
+                c.model,
+                c.batch_size,
+                human(c.steps_seconds),
+                human(c.steps_seconds / c.steps as f64),
+                c.steps_gflops,
+                peak.map_or("–".to_string(), |p| format!("{:.1} %", 100.0 * c.steps_gflops / p)),
+                human(c.eval_seconds),
+                c.eval_gflops
+            );
+        }
     }
     out
 }

@@ -279,7 +279,7 @@ fn holds_run(dir: &Path) -> bool {
 }
 
 /// The folder a new run writes into: `dir`, unless it holds an earlier run's files — a
-/// learner re-running `train` must not lose them — then the first of `dir-2`, `dir-3`, …
+/// student re-running `train` must not lose them — then the first of `dir-2`, `dir-3`, …
 /// that does not (`--overwrite` replaces the earlier run instead). A folder in use by a live
 /// run is refused, naming that run.
 fn new_run_folder(dir: &Path, overwrite: bool) -> Result<(PathBuf, FolderLock)> {
@@ -289,12 +289,17 @@ fn new_run_folder(dir: &Path, overwrite: bool) -> Result<(PathBuf, FolderLock)> 
     }
     drop(lock);
     let name = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
-    for n in 2.. {
+    for n in 2..1000 {
         let next = dir.with_file_name(format!("{name}-{n}"));
         if holds_run(&next) {
             continue;
         }
-        let Ok(lock) = claim(&next) else { continue };
+        ensure_dir(&next)?;
+        // Another run may take this one first: then the next number.
+        let Ok(lock) = FolderLock::take(&next) else { continue };
+        if holds_run(&next) {
+            continue;
+        }
         println!(
             "note: {} holds an earlier run, kept as it is; this run writes into {} (--overwrite \
              would replace it)",
@@ -303,7 +308,7 @@ fn new_run_folder(dir: &Path, overwrite: bool) -> Result<(PathBuf, FolderLock)> 
         );
         return Ok((next, lock));
     }
-    unreachable!("some numbered folder is free")
+    bail!("{name}-2 to {name}-999 all hold runs: give --out another folder, or --overwrite")
 }
 
 /// The configuration of a new run, from the command line.
