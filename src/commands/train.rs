@@ -65,7 +65,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         epochs.push(metrics.clone());
         write_metrics(&out, &epochs)?;
         let done = metrics.epoch;
-        if done % args.checkpoint_every == 0 || done == config.epochs {
+        if done.is_multiple_of(args.checkpoint_every) || done == config.epochs {
             meta.epochs_done = done;
             meta.test_accuracy = Some(metrics.test_accuracy());
             let checkpoint = Checkpoint {
