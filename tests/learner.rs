@@ -25,8 +25,17 @@ fn parameters(model: &Model) -> Vec<f64> {
 
 fn train(data: &Dataset, architecture: Architecture, config: &TrainConfig) -> (Vec<EpochMetrics>, Vec<f64>) {
     let device = Backend::default_backend().unwrap().device();
-    device.seed(5);
-    let model = ModelConfig { architecture, init: architecture.default_init() }.init(&device);
+    // The device's random generator is shared by the tests running in parallel: seeding and
+    // drawing happen under one lock, so that every run of an architecture starts the same.
+    // (burn draws a parameter's initial values when it is first read: read them here.)
+    static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let model = {
+        let _drawing = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        device.seed(5);
+        let model = ModelConfig { architecture, init: architecture.default_init() }.init(&device);
+        parameters(&model);
+        model
+    };
     let mut metrics = Vec::new();
     let model = match config.trainer {
         TrainerKind::Loop => {
@@ -40,7 +49,9 @@ fn train(data: &Dataset, architecture: Architecture, config: &TrainConfig) -> (V
             trainer.into_model()
         }
         TrainerKind::Learner => {
-            let logs = temp_dir("learner-logs");
+            // A folder of its own for each run: the tests run in parallel.
+            static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let logs = temp_dir(&format!("learner-logs-{}", RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
             handgrad::learner::fit(model, config, data, &device, &logs, 0, |_, m| {
                 metrics.push(m.clone());
                 Ok(())
