@@ -56,6 +56,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Classify image files (PNG, JPEG; any size) with a saved model.
     Predict(PredictArgs),
+    /// A page to draw a digit on and watch the model decide (http://127.0.0.1:8000/).
+    Serve(ServeArgs),
     /// Measure handgrad against the lab's numpy script: whole runs and their pieces.
     Bench(BenchArgs),
     /// List the backends compiled in and, for wgpu, the graphics adapters found.
@@ -416,6 +418,40 @@ pub struct PredictArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub device: DeviceArgs,
+}
+
+/// `handgrad serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The model file (model.bpk, with its model.json next to it) or the run folder.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+
+    /// The port to listen on (0: any free port, printed on start).
+    #[arg(long, default_value_t = 8000, value_name = "N")]
+    pub port: u16,
+
+    /// The address to listen on: an IP address or `localhost`. The default, 127.0.0.1, lets
+    /// only this machine in; 0.0.0.0 opens the page to the network.
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDR", value_parser = parse_host)]
+    pub host: std::net::IpAddr,
+
+    /// Threads answering requests [default: one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: Option<u16>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// An IP address, or `localhost` for 127.0.0.1 (no name lookup).
+fn parse_host(text: &str) -> std::result::Result<std::net::IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    text.parse()
+        .map_err(|_| "an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost".to_string())
 }
 
 /// `handgrad bench`.

@@ -128,15 +128,3 @@ pub fn confusion(labels: &[u8], predictions: &[u8]) -> [[usize; CLASSES]; CLASSE
     }
     m
 }
-
-/// The `k` most probable classes of one image (784 gray levels), with their probabilities.
-pub(crate) fn top_classes<M: Classifier>(model: &M, pixels: &[u8], device: &Device, k: usize) -> Vec<(usize, f64)> {
-    let split = Split::new(pixels.to_vec(), vec![0]);
-    let logits = model.logits(images(&split, 0, 1, device));
-    let (probabilities, _) = crate::model::loss::softmax(logits);
-    let p: Vec<f64> = probabilities.into_data().iter::<f64>().collect();
-    let mut ranked: Vec<(usize, f64)> = p.into_iter().enumerate().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    ranked.truncate(k);
-    ranked
-}

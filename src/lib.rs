@@ -9,11 +9,11 @@
 //! - [`gradients`]: where a step's gradients come from (the formulas, or burn's autodiff);
 //! - [`sgd`]: one SGD step and its update rules (eq. 6–7);
 //! - [`training`]: the epoch loop; [`inference`]: accuracy and predictions;
-//! - [`check`]: the gradient check.
+//! - [`check`]: the gradient check; [`explain`]: why a model decides, pixel by pixel.
 //!
 //! Above them, persistence ([`persist`], [`checkpoint`]) and pictures ([`plot`]); on top, the
 //! command line: its flags ([`cli`], the only part that knows clap) and one file per
-//! subcommand ([`commands`]).
+//! subcommand ([`commands`]), and the page `handgrad serve` draws on ([`serve`]).
 
 #![warn(missing_docs)]
 
@@ -24,6 +24,7 @@ pub(crate) mod checkpoint;
 pub mod cli;
 pub mod commands;
 pub mod data;
+pub mod explain;
 pub(crate) mod fsutil;
 pub mod gradients;
 pub mod inference;
@@ -34,6 +35,7 @@ pub mod persist;
 pub(crate) mod pictures;
 pub mod plot;
 pub(crate) mod report;
+pub mod serve;
 pub mod sgd;
 pub mod shuffle;
 pub mod training;

@@ -7,13 +7,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{temp_dir, write_idx_dir};
+use common::{drawings, huge_png, trained_on_mnist};
 use handgrad::backend::Backend;
+use handgrad::data::Which;
 use handgrad::data::source::read_split;
-use handgrad::data::{Dataset, DatasetKind, Which};
 use handgrad::inference::predict;
 use handgrad::persist::load_model;
-use handgrad::plot::canvas::{Align, Canvas};
 
 fn handgrad(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_handgrad")).args(args).env_remove("HANDGRAD_DATA_DIR").output().unwrap()
@@ -26,28 +25,6 @@ fn ok(out: &Output) -> String {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A logistic regression trained on 8 000 real MNIST digits; the folder, the data and the run.
-fn trained_on_mnist(name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist-test");
-    if !shared.is_dir() {
-        eprintln!("skipped: no {} (the MNIST test files)", shared.display());
-        return None;
-    }
-    let digits = read_split(&shared, Which::Test).unwrap();
-    let dir = temp_dir(name);
-    let data = dir.join("data");
-    let dataset = Dataset {
-        kind: DatasetKind::Mnist,
-        origin: "MNIST test set, split".into(),
-        train: digits.head(8_000),
-        test: handgrad::data::Split::new(digits.pixels[8_000 * 784..].to_vec(), digits.labels[8_000..].to_vec()),
-    };
-    write_idx_dir(&data, &dataset, true);
-    let run = dir.join("run");
-    ok(&handgrad(&["train", "--data-dir", s(&data), "--epochs", "10", "--out", s(&run), "--no-plots"]));
-    Some((dir, data, run))
 }
 
 fn top_class(json: &serde_json::Value) -> u64 {
@@ -71,22 +48,6 @@ fn predict_on_exported_test_images_agrees_with_eval() {
     let expected = predict(&model, &test, &device);
     let got: Vec<u8> = json.as_array().unwrap().iter().map(|p| top_class(p) as u8).collect();
     assert_eq!(got, expected);
-}
-
-/// Digits 0–9 set in the fonts the binary embeds, dark on a light canvas of 300 × 220, at
-/// three sizes and off-centre: 30 drawings, with their labels.
-fn drawings(dir: &Path) -> Vec<(PathBuf, u64)> {
-    let mut out = Vec::new();
-    for (k, (size, x, y)) in [(60.0, 70, 30), (110.0, 200, 50), (160.0, 120, 20)].into_iter().enumerate() {
-        for digit in 0..10u64 {
-            let mut canvas = Canvas::new(300, 220, [236, 236, 230]);
-            canvas.text(&digit.to_string(), x, y, size, [20, 20, 40], Align::Center);
-            let path = dir.join(format!("drawing-{k}-{digit}.png"));
-            canvas.save(&path).unwrap();
-            out.push((path, digit));
-        }
-    }
-    out
 }
 
 #[test]
@@ -133,7 +94,7 @@ fn bad_pictures_get_one_clear_line() {
     image::GrayImage::from_pixel(1, 1, image::Luma([0])).save(&cases[1].0).unwrap();
     std::fs::write(&cases[2].0, b"a note, not a picture").unwrap();
     // A PNG header that announces 20 000 × 20 000 pixels (never decoded).
-    write_huge_png(&cases[3].0);
+    std::fs::write(&cases[3].0, huge_png()).unwrap();
     std::fs::write(&cases[4].0, b"").unwrap();
     for (path, needle) in &cases {
         let out = handgrad(&["predict", "--model", s(&run), s(path)]);
@@ -142,35 +103,4 @@ fn bad_pictures_get_one_clear_line() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{needle:?} not in {stderr:?}");
     }
-}
-
-/// A PNG whose header says 20 000 × 20 000 gray pixels, with one tiny (wrong) data chunk.
-fn write_huge_png(path: &Path) {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let start = out.len();
-        out.extend(kind);
-        out.extend(data);
-        let crc = crc32(&out[start..]);
-        out.extend(crc.to_be_bytes());
-    }
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = 0xffff_ffffu32;
-        for &b in bytes {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
-    }
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(20_000u32.to_be_bytes());
-    ihdr.extend(20_000u32.to_be_bytes());
-    ihdr.extend([8, 0, 0, 0, 0]);
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-    chunk(&mut png, b"IEND", &[]);
-    std::fs::write(path, png).unwrap();
 }

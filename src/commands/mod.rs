@@ -6,6 +6,7 @@ mod eval;
 mod gradcheck;
 mod predict;
 mod plot;
+mod serve;
 mod show;
 mod train;
 
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Plot(args) => plot::run(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Predict(args) => predict::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Devices => devices::run(),
     }

@@ -6,25 +6,16 @@ use serde::Serialize;
 use crate::cli::PredictArgs;
 use crate::data::Split;
 use crate::data::drawing::{Ink, load_drawing};
-use crate::inference::top_classes;
+use crate::explain::{self, Prediction};
 use crate::persist::load_model;
 use crate::plot::grid::ascii_preview;
 
+/// One file's answer in `--json`: its name, then what `serve`'s `/api/predict` answers too.
 #[derive(Serialize)]
-struct Prediction {
+struct FilePrediction {
     image: String,
-    top: Vec<Guess>,
-    /// Whether the picture was inverted (dark ink on light paper).
-    inverted: bool,
-    /// The 28 × 28 input the model saw.
-    input: Vec<u8>,
-}
-
-#[derive(Serialize)]
-struct Guess {
-    class: usize,
-    name: &'static str,
-    probability: f64,
+    #[serde(flatten)]
+    prediction: Prediction,
 }
 
 /// Prints the three most probable classes of each image.
@@ -40,31 +31,27 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         .iter()
         .map(|path| load_drawing(path, ink, meta.dataset()))
         .collect::<Result<Vec<_>>>()?;
-    let mut predictions = Vec::new();
-    for (path, image) in args.images.iter().zip(&images) {
-        let top = top_classes(&model, &image.pixels, &device, 3);
-        predictions.push(Prediction {
+    let predictions: Vec<FilePrediction> = args
+        .images
+        .iter()
+        .zip(&images)
+        .map(|(path, image)| FilePrediction {
             image: path.display().to_string(),
-            top: top
-                .into_iter()
-                .map(|(class, probability)| Guess { class, name: names[class], probability })
-                .collect(),
-            inverted: image.inverted,
-            input: image.pixels.clone(),
-        });
-    }
+            prediction: explain::predict_one(&model, &image.pixels, image.inverted, &names, &device),
+        })
+        .collect();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&predictions)?);
         return Ok(());
     }
-    for p in &predictions {
+    for FilePrediction { image, prediction: p } in &predictions {
         let guesses: Vec<String> = p
             .top
             .iter()
             .map(|g| format!("{} {:.1}%", g.name, 100.0 * g.probability))
             .collect();
         let how = if p.inverted { " (dark ink on light: inverted)" } else { "" };
-        println!("{}: {}{how}", p.image, guesses.join(", "));
+        println!("{image}: {}{how}", guesses.join(", "));
         if args.show_input {
             print!("{}", ascii_preview(&Split::new(p.input.clone(), vec![0]), 1, &["the input the model sees"]));
         }

@@ -64,23 +64,25 @@ pub struct Prepared {
 /// Reads a picture file (PNG, JPEG) and prepares it as an input for a model trained on `kind`.
 pub fn load_drawing(path: &Path, ink: Ink, kind: DatasetKind) -> Result<Prepared> {
     let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
-    let what = |e: &dyn std::fmt::Display| anyhow!("{}: not an image handgrad can read ({e})", path.display());
-    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+    decode_drawing(&bytes, ink, kind).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// Decodes a picture (PNG, JPEG, as a file holds it or as `serve` receives it) and prepares
+/// it. Its size is read from the header and checked before anything is decoded.
+pub fn decode_drawing(bytes: &[u8], ink: Ink, kind: DatasetKind) -> Result<Prepared> {
+    let what = |e: &dyn std::fmt::Display| anyhow!("not an image handgrad can read ({e})");
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| what(&e))?;
     let (w, h) = reader.into_dimensions().map_err(|e| what(&e))?;
     if w as u64 * h as u64 > MAX_PIXELS {
-        bail!(
-            "{}: {w}×{h} pixels, over the {} million handgrad decodes",
-            path.display(),
-            MAX_PIXELS / 1_000_000
-        );
+        bail!("{w}×{h} pixels, over the {} million handgrad decodes", MAX_PIXELS / 1_000_000);
     }
     if w < MIN_SIDE || h < MIN_SIDE {
-        bail!("{}: {w}×{h} pixels, too small to hold a drawing (at least {MIN_SIDE}×{MIN_SIDE})", path.display());
+        bail!("{w}×{h} pixels, too small to hold a drawing (at least {MIN_SIDE}×{MIN_SIDE})");
     }
-    let decoded = image::load_from_memory(&bytes).map_err(|e| what(&e))?;
-    prepare(&decoded, ink, kind).map_err(|e| anyhow!("{}: {e}", path.display()))
+    let decoded = image::load_from_memory(bytes).map_err(|e| what(&e))?;
+    prepare(&decoded, ink, kind)
 }
 
 /// Prepares a decoded picture (see the module's description).

@@ -52,6 +52,14 @@ impl DatasetKind {
         }
     }
 
+    /// Its name in prose: "MNIST", "Fashion-MNIST".
+    pub fn title(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "MNIST",
+            DatasetKind::FashionMnist => "Fashion-MNIST",
+        }
+    }
+
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         match self {

@@ -1,11 +1,15 @@
 //! Helpers shared by the integration tests: synthetic MNIST-shaped data and IDX folders.
 #![allow(dead_code)]
 
-use std::path::Path;
+pub mod http;
+
+use std::path::{Path, PathBuf};
 
 use burn::tensor::Tensor;
 use handgrad::data::idx::{encode_images, encode_labels, gzip};
-use handgrad::data::{CLASSES, Dataset, DatasetKind, PIXELS, Split};
+use handgrad::data::source::read_split;
+use handgrad::data::{CLASSES, Dataset, DatasetKind, PIXELS, Split, Which};
+use handgrad::plot::canvas::{Align, Canvas};
 use handgrad::shuffle::SplitMix64;
 
 /// `n` 28×28 images whose class can be learned: class `c` lights a band of rows
@@ -72,4 +76,78 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A logistic regression trained on 8 000 real MNIST digits; the folder, the data and the run.
+pub fn trained_on_mnist(name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist-test");
+    if !shared.is_dir() {
+        eprintln!("skipped: no {} (the MNIST test files)", shared.display());
+        return None;
+    }
+    let digits = read_split(&shared, Which::Test).unwrap();
+    let dir = temp_dir(name);
+    let data = dir.join("data");
+    let dataset = Dataset {
+        kind: DatasetKind::Mnist,
+        origin: "MNIST test set, split".into(),
+        train: digits.head(8_000),
+        test: handgrad::data::Split::new(digits.pixels[8_000 * 784..].to_vec(), digits.labels[8_000..].to_vec()),
+    };
+    write_idx_dir(&data, &dataset, true);
+    let run = dir.join("run");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .args(["train", "--data-dir", data.to_str().unwrap(), "--epochs", "10", "--out", run.to_str().unwrap(), "--no-plots"])
+        .env_remove("HANDGRAD_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some((dir, data, run))
+}
+
+/// Digits 0–9 set in the fonts the binary embeds, dark on a light canvas of 300 × 220, at
+/// three sizes and off-centre: 30 drawings, with their labels.
+pub fn drawings(dir: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    for (k, (size, x, y)) in [(60.0, 70, 30), (110.0, 200, 50), (160.0, 120, 20)].into_iter().enumerate() {
+        for digit in 0..10u64 {
+            let mut canvas = Canvas::new(300, 220, [236, 236, 230]);
+            canvas.text(&digit.to_string(), x, y, size, [20, 20, 40], Align::Center);
+            let path = dir.join(format!("drawing-{k}-{digit}.png"));
+            canvas.save(&path).unwrap();
+            out.push((path, digit));
+        }
+    }
+    out
+}
+
+/// A PNG whose header says 20 000 × 20 000 gray pixels, with one tiny (wrong) data chunk.
+pub fn huge_png() -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend((data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend(kind);
+        out.extend(data);
+        let crc = crc32(&out[start..]);
+        out.extend(crc.to_be_bytes());
+    }
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(20_000u32.to_be_bytes());
+    ihdr.extend(20_000u32.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &ihdr);
+    chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(&mut png, b"IEND", &[]);
+    png
 }

@@ -1,0 +1,225 @@
+//! A short local load on `handgrad serve`'s API: how many predictions a second, and how long
+//! each takes, with 1 to 8 clients at once. Loopback only, bounded in requests and in time.
+//!
+//! ```sh
+//! cargo run --release --example serve_load -- artifacts/fashion-logreg artifacts/fashion-mlp
+//! ```
+//!
+//! The server is handgrad's own ([`handgrad::serve::Server`], with as many workers as
+//! `handgrad serve` starts by default), in this process; the clients are threads that each
+//! open a connection per request (as `curl` does), POST one of 30 drawings (the digits the
+//! predict tests draw, dark on light, 300 × 220 PNGs) and read the whole answer. On a machine
+//! with few cores the clients and the server share them: the figures are a floor.
+//! Writes `artifacts/serve-load.json` and `artifacts/serve-load.md` (`--out DIR` elsewhere).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use handgrad::backend::Backend;
+use handgrad::data::drawing::{Ink, decode_drawing};
+use handgrad::persist::load_model;
+use handgrad::plot::canvas::{Align, Canvas};
+use handgrad::serve::{App, Server};
+use serde::Serialize;
+
+/// Requests per client count, at most.
+const REQUESTS: usize = 2_000;
+/// Seconds per client count, at most.
+const SECONDS: f64 = 5.0;
+const CLIENTS: [usize; 4] = [1, 2, 4, 8];
+
+#[derive(Serialize)]
+struct Row {
+    model: String,
+    clients: usize,
+    requests: usize,
+    failed: usize,
+    seconds: f64,
+    per_second: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    workers: usize,
+    cores: usize,
+    answer_bytes: Vec<(String, usize)>,
+    /// The work of one answer without HTTP (preparing the PNG, the forward pass, the
+    /// explanation), median over 200, in ms.
+    in_process_ms: Vec<(String, f64)>,
+    rows: Vec<Row>,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let mut models = Vec::new();
+    let mut out = PathBuf::from("artifacts");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--out" => out = args.next().context("--out needs a folder")?.into(),
+            _ => models.push(PathBuf::from(arg)),
+        }
+    }
+    if models.is_empty() {
+        bail!("usage: serve_load RUN_DIR... [--out DIR]");
+    }
+    let drawings = drawings()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores; // handgrad serve's default
+    let mut report = Report { workers, cores, answer_bytes: Vec::new(), in_process_ms: Vec::new(), rows: Vec::new() };
+    for path in &models {
+        let device = Backend::default_backend()?.open()?;
+        let (model, meta, _) = load_model(path, &device)?;
+        let name = format!("{} ({})", meta.architecture().describe(), path.display());
+        let app = App::new(model, meta.clone(), device);
+
+        // The work alone.
+        let mut times = Vec::new();
+        for k in 0..200 {
+            let start = Instant::now();
+            let prepared = decode_drawing(&drawings[k % drawings.len()], Ink::Auto, meta.dataset())?;
+            std::hint::black_box(app.answer(&prepared.pixels, prepared.inverted));
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+        report.in_process_ms.push((name.clone(), percentile(&mut times, 0.5)));
+
+        let running = Server::bind("127.0.0.1:0".parse()?, app)?.spawn(workers);
+        let first = post(running.addr, &drawings[0])?;
+        report.answer_bytes.push((name.clone(), first.1));
+        for clients in CLIENTS {
+            report.rows.push(load(&name, running.addr, &drawings, clients));
+            let row = report.rows.last().unwrap();
+            eprintln!(
+                "{name}: {clients} clients, {} requests ({} failed), {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
+                row.requests, row.failed, row.per_second, row.p50_ms, row.p99_ms
+            );
+        }
+        running.stop()?;
+    }
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("serve-load.json"), serde_json::to_string_pretty(&report)? + "\n")?;
+    std::fs::write(out.join("serve-load.md"), markdown(&report))?;
+    eprintln!("wrote {}", out.join("serve-load.md").display());
+    Ok(())
+}
+
+/// `clients` threads posting drawings until [`REQUESTS`] in all or [`SECONDS`] have passed.
+fn load(name: &str, addr: SocketAddr, drawings: &[Vec<u8>], clients: usize) -> Row {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(SECONDS);
+    let per_client = REQUESTS / clients;
+    let results: Vec<(Vec<f64>, usize)> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..clients)
+            .map(|c| {
+                s.spawn(move || {
+                    let (mut times, mut failed) = (Vec::new(), 0);
+                    for k in 0..per_client {
+                        if Instant::now() > deadline {
+                            break;
+                        }
+                        let t = Instant::now();
+                        match post(addr, &drawings[(c * 7 + k) % drawings.len()]) {
+                            Ok((200, _)) => times.push(t.elapsed().as_secs_f64() * 1e3),
+                            _ => failed += 1,
+                        }
+                    }
+                    (times, failed)
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().expect("a client thread")).collect()
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    let failed = results.iter().map(|r| r.1).sum();
+    let mut times: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
+    Row {
+        model: name.to_string(),
+        clients,
+        requests: times.len() + failed,
+        failed,
+        seconds,
+        per_second: times.len() as f64 / seconds,
+        p50_ms: percentile(&mut times, 0.5),
+        p90_ms: percentile(&mut times, 0.9),
+        p99_ms: percentile(&mut times, 0.99),
+        max_ms: percentile(&mut times, 1.0),
+    }
+}
+
+/// One `POST /api/predict` on a new connection: the status and the answer's size.
+fn post(addr: SocketAddr, png: &[u8]) -> Result<(u16, usize)> {
+    let mut stream = TcpStream::connect(addr)?;
+    let head = format!(
+        "POST /api/predict HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: image/png\r\nContent-Length: {}\r\n\r\n",
+        png.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(png)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    let status = std::str::from_utf8(answer.get(9..12).unwrap_or_default())?.parse()?;
+    let body = answer.windows(4).position(|w| w == b"\r\n\r\n").map_or(0, |p| answer.len() - p - 4);
+    Ok((status, body))
+}
+
+/// The predict tests' drawings: digits 0–9 in the embedded fonts, dark on light, at three
+/// sizes and places on a 300 × 220 canvas.
+fn drawings() -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for (size, x, y) in [(60.0, 70, 30), (110.0, 200, 50), (160.0, 120, 20)] {
+        for digit in 0..10 {
+            let mut canvas = Canvas::new(300, 220, [236, 236, 230]);
+            canvas.text(&digit.to_string(), x, y, size, [20, 20, 40], Align::Center);
+            out.push(canvas.png()?);
+        }
+    }
+    Ok(out)
+}
+
+fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    values[((values.len() - 1) as f64 * q).round() as usize]
+}
+
+fn markdown(report: &Report) -> String {
+    let mut md = String::from("# `handgrad serve` under a short local load\n\n");
+    md += &format!(
+        "Written by `cargo run --release --example serve_load -- RUN_DIR...`: {} worker threads, {} cores \
+         shared with the clients; each client opens a connection per request and POSTs a 300 × 220 PNG \
+         drawing; at most {REQUESTS} requests or {SECONDS} s per line.\n\n",
+        report.workers, report.cores
+    );
+    md += "| model | one answer in-process (ms) | answer size (bytes) |\n|---|---:|---:|\n";
+    for ((name, ms), (_, bytes)) in report.in_process_ms.iter().zip(&report.answer_bytes) {
+        md += &format!("| {name} | {ms:.2} | {bytes} |\n");
+    }
+    md += "\n| model | clients | requests | failed | requests/s | p50 ms | p90 ms | p99 ms | max ms |\n";
+    md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for r in &report.rows {
+        md += &format!(
+            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            r.model, r.clients, r.requests, r.failed, r.per_second, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms
+        );
+    }
+    md
+}

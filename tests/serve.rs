@@ -1,0 +1,221 @@
+//! `handgrad serve`'s API, over real HTTP: it answers what `predict --json` answers for the
+//! same picture, explains the scores in numbers that add up, refuses every bad request with a
+//! 4xx and one JSON line, keeps serving, and serves several clients at once.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::http::{self, Served};
+use common::{drawings, huge_png, synthetic_dataset, temp_dir, trained_on_mnist, write_idx_dir};
+use handgrad::plot::canvas::{Align, Canvas};
+
+fn handgrad(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_handgrad")).args(args).env_remove("HANDGRAD_DATA_DIR").output().unwrap()
+}
+
+/// A logistic regression on synthetic data (always available), trained once for the file.
+fn synthetic_model() -> &'static Path {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = temp_dir("serve-synthetic");
+        let data = dir.join("data");
+        write_idx_dir(&data, &synthetic_dataset(600, 200, 5), true);
+        let run = dir.join("run");
+        let out = handgrad(&["train", "--data-dir", data.to_str().unwrap(), "--epochs", "2", "--out", run.to_str().unwrap(), "--no-plots"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        run
+    })
+}
+
+/// A PNG of a 7 drawn dark on light, off-centre (as the predict tests draw them).
+fn a_drawing() -> Vec<u8> {
+    let mut canvas = Canvas::new(300, 220, [236, 236, 230]);
+    canvas.text("7", 200, 50, 110.0, [20, 20, 40], Align::Center);
+    canvas.png().unwrap()
+}
+
+#[test]
+fn the_api_answers_what_predict_json_answers() {
+    let Some((dir, _data, run)) = trained_on_mnist("serve-equal") else { return };
+    let drawings = drawings(&dir);
+    let mut args = vec!["predict".to_string(), "--model".into(), run.display().to_string(), "--json".into()];
+    args.extend(drawings.iter().map(|(p, _)| p.display().to_string()));
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad")).args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let predicted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let served = Served::start(&run, &[]);
+    assert!(served.banner.contains("logistic regression 784→10 trained on MNIST"), "{}", served.banner);
+    let mut right = 0;
+    for ((path, digit), expected) in drawings.iter().zip(predicted.as_array().unwrap()) {
+        let reply = http::predict(&served.addr, &std::fs::read(path).unwrap());
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        let answer = reply.json();
+        for field in ["top", "inverted", "input"] {
+            assert_eq!(answer[field], expected[field], "{field} of {path:?}");
+        }
+        let classes = answer["classes"].as_array().unwrap();
+        assert_eq!(classes.len(), 10);
+        assert_eq!(&classes[..3], answer["top"].as_array().unwrap().as_slice());
+        check_explanation(&answer);
+        right += (answer["top"][0]["class"] == *digit) as usize;
+    }
+    // The same preparation as predict, so the same score on the drawings (see tests/predict.rs).
+    assert!(right >= 22, "{right} of 30 drawings right");
+    let stderr = served.stop();
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+/// The logistic regression's explanation adds up: each map sums to its `Σ`, `Σ + b = s`,
+/// softmax(s) gives the probabilities, a black pixel casts no vote, no vote is beyond the
+/// colour scale max|W|.
+fn check_explanation(answer: &serde_json::Value) {
+    let why = &answer["explanation"];
+    assert_eq!(why["kind"], "logreg");
+    let floats = |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect() };
+    let (sums, bias, scores) = (floats(&why["sums"]), floats(&why["bias"]), floats(&why["scores"]));
+    let scale = why["scale"].as_f64().unwrap();
+    let input: Vec<u64> = answer["input"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+    let evidence = why["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 10);
+    for c in 0..10 {
+        let votes = floats(&evidence[c]);
+        assert_eq!(votes.len(), 784);
+        let total: f64 = votes.iter().sum();
+        assert!((total - sums[c]).abs() < 1e-3 * (1.0 + sums[c].abs()), "class {c}: {total} vs {}", sums[c]);
+        assert!((sums[c] + bias[c] - scores[c]).abs() < 1e-4 * (1.0 + scores[c].abs()), "class {c}");
+        for (vote, &x) in votes.iter().zip(&input) {
+            assert!(vote.abs() <= scale * (1.0 + 1e-6), "a vote {vote} beyond ±{scale}");
+            if x == 0 {
+                assert_eq!(*vote, 0.0);
+            }
+        }
+    }
+    let top = scores.iter().cloned().fold(f64::MIN, f64::max);
+    let z: f64 = scores.iter().map(|s| (s - top).exp()).sum();
+    for guess in answer["classes"].as_array().unwrap() {
+        let c = guess["class"].as_u64().unwrap() as usize;
+        let p = (scores[c] - top).exp() / z;
+        assert!((p - guess["probability"].as_f64().unwrap()).abs() < 1e-5, "class {c}");
+    }
+}
+
+#[test]
+fn bad_requests_get_a_4xx_and_one_json_line_and_the_server_goes_on() {
+    let served = Served::start(synthetic_model(), &[]);
+    let addr = served.addr.as_str();
+    let mut blank = Vec::new();
+    image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(300, 200, image::Luma([240])))
+        .write_to(&mut std::io::Cursor::new(&mut blank), image::ImageFormat::Png)
+        .unwrap();
+    let mut dot = Vec::new();
+    image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(1, 1, image::Luma([0])))
+        .write_to(&mut std::io::Cursor::new(&mut dot), image::ImageFormat::Png)
+        .unwrap();
+    let too_large = format!(
+        "POST /api/predict HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\nnot read",
+        11 * 1024 * 1024
+    );
+    // tiny_http, tried first, allocated an announced length to skip the body it did not read:
+    // this request ended the process.
+    let absurd = format!("POST /api/predict HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1000000000000\r\n\r\nabc");
+    let cases: Vec<(&str, http::Reply, u16, &str)> = vec![
+        ("not an image", http::predict(addr, b"a note, not a picture"), 400, "not an image"),
+        ("empty body", http::predict(addr, b""), 400, "empty body"),
+        ("blank image", http::predict(addr, &blank), 400, "blank image"),
+        ("1×1 image", http::predict(addr, &dot), 400, "1×1 pixels, too small"),
+        ("20 000 × 20 000 header", http::predict(addr, &huge_png()), 400, "over the 100 million"),
+        ("11 MiB announced", http::raw(addr, too_large.as_bytes()), 413, "over the 10 MiB"),
+        ("1 TB announced", http::raw(addr, absurd.as_bytes()), 413, "over the 10 MiB"),
+        ("unknown ink", http::request(addr, "POST", "/api/predict?ink=purple", &[], &a_drawing()), 400, "ink=purple"),
+        ("GET /api/predict", http::request(addr, "GET", "/api/predict", &[], b""), 405, "use POST"),
+        ("DELETE /", http::request(addr, "DELETE", "/", &[], b""), 405, "use GET"),
+        ("unknown path", http::request(addr, "GET", "/secret.txt", &[], b""), 404, "no such page"),
+        ("..", http::request(addr, "GET", "/../Cargo.toml", &[], b""), 400, "'..'"),
+        ("%2e%2e", http::request(addr, "GET", "/%2e%2e/%2e%2e/etc/passwd", &[], b""), 400, "'..'"),
+        ("src path", http::request(addr, "GET", "/src/serve/assets/app.js", &[], b""), 404, "no such page"),
+    ];
+    let mut stderr_lines = 0;
+    for (what, reply, status, needle) in &cases {
+        assert_eq!(reply.status, *status, "{what}: {}", String::from_utf8_lossy(&reply.body));
+        let text = String::from_utf8_lossy(&reply.body);
+        assert_eq!(text.lines().count(), 1, "{what}: {text}");
+        let error = reply.json()["error"].as_str().unwrap_or_else(|| panic!("{what}: {text}")).to_string();
+        assert!(error.contains(needle), "{what}: {needle:?} not in {error:?}");
+        eprintln!("{what}: {status} {error}");
+        stderr_lines += 1;
+    }
+    assert_eq!(cases[8].1.header("allow"), Some("POST"));
+    assert_eq!(cases[9].1.header("allow"), Some("GET, HEAD"));
+
+    // Still serving: the page, and a prediction.
+    let page = http::request(addr, "GET", "/", &[], b"");
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("<canvas id=\"pad\""));
+    assert_eq!(http::predict(addr, &a_drawing()).status, 200);
+    let stderr = served.stop();
+    assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{stderr}");
+    assert_eq!(stderr.lines().count(), stderr_lines, "one log line per refused request:\n{stderr}");
+}
+
+#[test]
+fn the_page_and_its_files_are_in_the_binary() {
+    let served = Served::start(synthetic_model(), &[]);
+    for (path, kind, needle) in [
+        ("/", "text/html", "<script src=\"/app.js\">"),
+        ("/index.html", "text/html", "x ⊙ w"),
+        ("/app.js", "text/javascript", "/api/predict"),
+        ("/style.css", "text/css", "#pad"),
+    ] {
+        let reply = http::request(&served.addr, "GET", path, &[], b"");
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(reply.header("content-type").unwrap().starts_with(kind), "{path}");
+        assert!(String::from_utf8_lossy(&reply.body).contains(needle), "{path}");
+    }
+    let info = http::request(&served.addr, "GET", "/api/model", &[], b"").json();
+    assert_eq!(info["architecture"], "logistic regression 784→10");
+    assert_eq!(info["dataset"], "MNIST");
+    assert_eq!(info["classes"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn several_clients_at_once_get_the_same_answer() {
+    let served = Served::start(synthetic_model(), &["--workers", "4"]);
+    let drawing = a_drawing();
+    let first = http::predict(&served.addr, &drawing).json();
+    let answers: Vec<serde_json::Value> = std::thread::scope(|s| {
+        let clients: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| (0..10).map(|_| http::predict(&served.addr, &drawing).json()).collect::<Vec<_>>()))
+            .collect();
+        clients.into_iter().flat_map(|c| c.join().unwrap()).collect()
+    });
+    assert_eq!(answers.len(), 80);
+    assert!(answers.iter().all(|a| *a == first));
+}
+
+#[test]
+fn serve_refuses_in_one_line() {
+    let dir = temp_dir("serve-refusals");
+    // A port already taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let model = synthetic_model().to_str().unwrap();
+    let missing = dir.join("nothing");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["serve", "--model", model, "--port", &port], "cannot listen on 127.0.0.1:"),
+        (vec!["serve", "--model", missing.to_str().unwrap()], "no such model file"),
+        (vec!["serve", "--model", model, "--host", "example.org"], "invalid value 'example.org'"),
+        (vec!["serve", "--model", model, "--workers", "0"], "--workers"),
+    ];
+    for (args, needle) in cases {
+        let out = handgrad(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {needle:?} not in {stderr}");
+    }
+}
