@@ -92,7 +92,7 @@ pub const DIVERGED_LOSS: f64 = 87.336_544_750_553_1;
 
 /// Whether a batch loss says training has diverged (beyond [`DIVERGED_LOSS`], or NaN).
 pub(crate) fn diverged(loss: f64) -> bool {
-    !(loss <= DIVERGED_LOSS)
+    loss.is_nan() || loss > DIVERGED_LOSS
 }
 
 /// The error that stops a diverged run: where, what the loss became, and what to try.

@@ -23,9 +23,9 @@ fn finite_differences_recover_a_known_gradient() {
             x[0].sin() * x[1].exp(),
             3.0 * x[2] * x[2] - 3.0 * x[0],
         ];
-        for i in 0..3 {
+        for (i, exact) in exact.iter().enumerate() {
             let numeric = central_difference(&f, &x, i, 1e-3);
-            assert!((numeric - exact[i]).abs() < 1e-10, "∂{i} at {x:?}: {numeric} vs {}", exact[i]);
+            assert!((numeric - exact).abs() < 1e-10, "∂{i} at {x:?}: {numeric} vs {exact}");
         }
     }
     // The five-point stencil is exact (to rounding) on polynomials of degree ≤ 4, even with a

@@ -171,7 +171,7 @@ fn an_mlp_run_saves_and_reloads_through_the_cli() {
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("MLP 784→16 (sigmoid)→10"), "{stdout}");
     assert!(stdout.contains("init normal"), "{stdout}");
-    let last = stdout.lines().filter(|l| l.starts_with("epoch ")).last().unwrap().to_string();
+    let last = stdout.lines().rfind(|l| l.starts_with("epoch ")).unwrap().to_string();
     let eval = Command::new(env!("CARGO_BIN_EXE_handgrad"))
         .args(["eval", "--model", run.to_str().unwrap()])
         .output()

@@ -133,7 +133,7 @@ fn train_draws_the_pictures_and_its_confusion_diagonal_is_its_test_count() {
     ]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
-    let last = stdout.lines().filter(|l| l.starts_with("epoch ")).last().unwrap();
+    let last = stdout.lines().rfind(|l| l.starts_with("epoch ")).unwrap();
     // "... test 87.20% (218/250) ..."
     let test_correct: usize = last.split("test ").nth(1).unwrap().split(['(', '/']).nth(1).unwrap().parse().unwrap();
     let summary = stdout.lines().find(|l| l.contains(" correct (")).unwrap();

@@ -36,7 +36,8 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
     }
     validate_lr(args.lr)?;
     for (flag, tol) in [("--tol", args.tol), ("--fd-tol", fd_tol)] {
-        if !(tol >= 0.0) {
+        // Written so that NaN is refused too.
+        if tol.is_nan() || tol < 0.0 {
             bail!("{flag} must be a non-negative number, got {tol}");
         }
     }

@@ -127,8 +127,8 @@ pub(crate) fn confusion_table(m: &[[usize; CLASSES]; CLASSES], class_names: &[&s
     let name_w = class_names.iter().map(|n| n.chars().count()).max().unwrap_or(1).max(10);
     let col_w = 6;
     let mut out = format!("{:>name_w$} │", "true \\ pred");
-    for c in 0..CLASSES {
-        out.push_str(&format!("{:>col_w$}", short(class_names[c], col_w - 1)));
+    for name in class_names {
+        out.push_str(&format!("{:>col_w$}", short(name, col_w - 1)));
     }
     out.push_str(&format!(" │{:>7}\n", "recall"));
     out.push_str(&format!("{}─┼{}─┼{}\n", "─".repeat(name_w), "─".repeat(col_w * CLASSES), "─".repeat(7)));
@@ -168,10 +168,9 @@ pub(crate) fn confusion_picture(m: &[[usize; CLASSES]; CLASSES], class_names: &[
         .max()
         .unwrap_or(0)
         .max(1);
-    for t in 0..CLASSES {
-        let row_total = m[t].iter().sum::<usize>().max(1);
-        for p in 0..CLASSES {
-            let count = m[t][p];
+    for (t, row) in m.iter().enumerate() {
+        let row_total = row.iter().sum::<usize>().max(1);
+        for (p, &count) in row.iter().enumerate() {
             // Diagonal in blue shades by recall, errors in red shades by count.
             let color = if t == p {
                 let f = count as f64 / row_total as f64;
@@ -187,9 +186,9 @@ pub(crate) fn confusion_picture(m: &[[usize; CLASSES]; CLASSES], class_names: &[
         canvas.text(class_names[t], (left - 8) as i32, (top + t as u32 * cell + cell / 2 - 8) as i32, 13.0, BLACK, Align::Right);
     }
     // Column labels, abbreviated to fit the cells.
-    for p in 0..CLASSES {
+    for (p, name) in class_names.iter().enumerate() {
         let x = (left + p as u32 * cell + cell / 2) as i32;
-        canvas.text(&short(class_names[p], 6), x, (top - 22) as i32, 12.0, BLACK, Align::Center);
+        canvas.text(&short(name, 6), x, (top - 22) as i32, 12.0, BLACK, Align::Center);
     }
     canvas.text("predicted →", (left + CLASSES as u32 * cell / 2) as i32, (top - 48) as i32, 14.0, BLACK, Align::Center);
     canvas.text("true ↓", 12, (top - 22) as i32, 14.0, BLACK, Align::Left);

@@ -94,10 +94,8 @@ pub(crate) fn templates(
         let normalized: Vec<f32> = values.iter().map(|v| v / scale).collect();
         let (x, y) = grid.origin(c);
         canvas.image(&normalized, SIDE as u32, x as i64, y as i64, grid.tile, &diverging);
-        if grid.label > 0 {
-            if let Some(label) = labels.get(c) {
-                canvas.text(label, (x + grid.tile / 2) as i32, (y + grid.tile + 5) as i32, 14.0, BLACK, Align::Center);
-            }
+        if let Some(label) = labels.get(c).filter(|_| grid.label > 0) {
+            canvas.text(label, (x + grid.tile / 2) as i32, (y + grid.tile + 5) as i32, 14.0, BLACK, Align::Center);
         }
     }
     canvas
