@@ -126,7 +126,7 @@ pub fn explain(model: &Model, pixels: &[u8], device: &Device) -> Explanation {
     match model {
         Model::Logreg(m) => {
             let w = m.w(); //                                        W, 784 × 10
-            let scale = w.clone().abs().max().into_scalar::<f32>();
+            let scale = w.clone().abs().max().into_scalar::<f32>().max(f32::MIN_POSITIVE);
             let evidence = x.transpose() * w; //                     x_i w_ic, 784 × 10
             let sums = evidence.clone().sum_dim(0).reshape([CLASSES]); // Σ_i x_i w_ic
             let bias = m.b(); //                                     b_c

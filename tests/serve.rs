@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::http::{self, Served};
-use common::{drawings, huge_png, synthetic_dataset, temp_dir, trained_on_mnist, write_idx_dir};
+use common::{drawings, huge_png, png_header_only, synthetic_dataset, temp_dir, trained_on_mnist, write_idx_dir};
 use handgrad::plot::canvas::{Align, Canvas};
 
 fn handgrad(args: &[&str]) -> std::process::Output {
@@ -128,7 +128,8 @@ fn bad_requests_get_a_4xx_and_one_json_line_and_the_server_goes_on() {
         ("empty body", http::predict(addr, b""), 400, "empty body"),
         ("blank image", http::predict(addr, &blank), 400, "blank image"),
         ("1×1 image", http::predict(addr, &dot), 400, "1×1 pixels, too small"),
-        ("20 000 × 20 000 header", http::predict(addr, &huge_png()), 400, "over the 100 million"),
+        ("20 000 × 20 000 header", http::predict(addr, &huge_png()), 400, "over the 16 million"),
+        ("5 000 × 5 000 header", http::predict(addr, &png_header_only(5_000, 5_000)), 400, "5000×5000 pixels, over the 16 million"),
         ("11 MiB announced", http::raw(addr, too_large.as_bytes()), 413, "over the 10 MiB"),
         ("1 TB announced", http::raw(addr, absurd.as_bytes()), 413, "over the 10 MiB"),
         ("unknown ink", http::request(addr, "POST", "/api/predict?ink=purple", &[], &a_drawing()), 400, "ink=purple"),
@@ -149,8 +150,8 @@ fn bad_requests_get_a_4xx_and_one_json_line_and_the_server_goes_on() {
         eprintln!("{what}: {status} {error}");
         stderr_lines += 1;
     }
-    assert_eq!(cases[8].1.header("allow"), Some("POST"));
-    assert_eq!(cases[9].1.header("allow"), Some("GET, HEAD"));
+    assert_eq!(cases[9].1.header("allow"), Some("POST"));
+    assert_eq!(cases[10].1.header("allow"), Some("GET, HEAD"));
 
     // Still serving: the page, and a prediction.
     let page = http::request(addr, "GET", "/", &[], b"");

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,19 +37,22 @@ impl Browser {
                 "{program} is missing: apt-get install chromium chromium-driver (.ci/run does)"
             );
         }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port 0: chromedriver takes a free one and says which.
+        let mut driver = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let mut lines = BufReader::new(driver.stdout.take().unwrap()).lines();
+        let port = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("started successfully on port ").nth(1).map(|p| p.trim_end_matches('.').to_string()))
+            .expect("chromedriver did not say its port");
+        // Keep reading what it prints, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
         let addr = format!("127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
         let mut browser = Browser { driver, addr, session: String::new() };
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
@@ -216,6 +219,7 @@ fn a_digit_drawn_with_the_mouse_is_recognised_and_explained() {
              return { class: Number(v.dataset.class), text: v.textContent,
                       maps: [...document.querySelectorAll('#evidence canvas')].map(white),
                       lit, bars: document.querySelectorAll('#bars li').length,
+                      top: window.lastAnswer.top, input: window.lastAnswer.input,
                       png: document.getElementById('pad').toDataURL('image/png') };",
         );
         eprintln!("drew {digit}: the page says {}", shown["text"]);
@@ -236,9 +240,13 @@ fn a_digit_drawn_with_the_mouse_is_recognised_and_explained() {
             .args(["predict", "--json", "--model", run.to_str().unwrap(), path.to_str().unwrap()])
             .output()
             .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(cli[0]["top"], api["top"]);
         assert_eq!(cli[0]["input"], api["input"]);
+        // And the page showed that very answer.
+        assert_eq!(shown["top"], api["top"], "the page's answer");
+        assert_eq!(shown["input"], api["input"], "the page's input");
     }
 
     // Undo takes the 7's last stroke away: a new answer, for the bar alone.

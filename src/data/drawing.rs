@@ -67,16 +67,22 @@ pub fn load_drawing(path: &Path, ink: Ink, kind: DatasetKind) -> Result<Prepared
     decode_drawing(&bytes, ink, kind).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
-/// Decodes a picture (PNG, JPEG, as a file holds it or as `serve` receives it) and prepares
-/// it. Its size is read from the header and checked before anything is decoded.
+/// Decodes a picture (PNG, JPEG, as a file holds it) and prepares it. Its size is read from
+/// the header and checked before anything is decoded.
 pub fn decode_drawing(bytes: &[u8], ink: Ink, kind: DatasetKind) -> Result<Prepared> {
+    decode_drawing_within(bytes, ink, kind, MAX_PIXELS)
+}
+
+/// [`decode_drawing`] with a lower limit on the picture's pixels (`serve` takes pictures from
+/// anyone: preparing one costs about 20 bytes a pixel).
+pub fn decode_drawing_within(bytes: &[u8], ink: Ink, kind: DatasetKind, max_pixels: u64) -> Result<Prepared> {
     let what = |e: &dyn std::fmt::Display| anyhow!("not an image handgrad can read ({e})");
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| what(&e))?;
     let (w, h) = reader.into_dimensions().map_err(|e| what(&e))?;
-    if w as u64 * h as u64 > MAX_PIXELS {
-        bail!("{w}×{h} pixels, over the {} million handgrad decodes", MAX_PIXELS / 1_000_000);
+    if w as u64 * h as u64 > max_pixels {
+        bail!("{w}×{h} pixels, over the {} million handgrad decodes", max_pixels / 1_000_000);
     }
     if w < MIN_SIDE || h < MIN_SIDE {
         bail!("{w}×{h} pixels, too small to hold a drawing (at least {MIN_SIDE}×{MIN_SIDE})");

@@ -15,8 +15,13 @@
 //!
 //! The HTTP side is axum's (on hyper and tokio, which burn already builds): one handler takes
 //! every request and hands it to [`App::handle`], a plain function from a request to a reply
-//! that holds the routes above in one `match`. A predict takes about a millisecond, so the
-//! runtime's worker threads compute it themselves; no queue is needed.
+//! that holds the routes above in one `match`. The answers are computed off the runtime's
+//! threads (`spawn_blocking`), at most one per worker at a time: a predict of the page's
+//! drawing takes about a millisecond, but a large picture takes longer, and the page and
+//! other clients are served meanwhile.
+//!
+//! Meant for this machine or a classroom's network: hyper here has no timer, so a client that
+//! opens a connection and sends nothing keeps it open; a body is given [`BODY_TIMEOUT`].
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -29,13 +34,21 @@ use axum::response::{IntoResponse, Response};
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::data::drawing::{Ink, decode_drawing};
+use crate::data::drawing::{Ink, decode_drawing_within};
 use crate::explain::{self, Explanation, Guess, Prediction};
 use crate::model::Model;
 use crate::persist::ModelMeta;
 
 /// The largest request body accepted: a drawing on a large canvas is well under 1 MB.
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// The most pixels a posted picture may have: 16 million (a 4000 × 4000 drawing; the page
+/// sends 280 × 280). Preparing a picture takes about 20 bytes a pixel, so this bounds a
+/// request's memory at about 320 MB, where `predict`'s 100 million would allow 2 GB.
+pub const MAX_POSTED_PIXELS: u64 = 16_000_000;
+
+/// How long a client may take to send its body.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
 const APP_JS: &str = include_str!("assets/app.js");
@@ -126,6 +139,9 @@ impl App {
                 Body::TooLarge => {
                     Reply::error(413, &format!("the image is over the {} MiB a request may carry", MAX_BODY >> 20))
                 }
+                Body::TooSlow => {
+                    Reply::error(408, &format!("the body did not arrive within {} s", BODY_TIMEOUT.as_secs()))
+                }
             },
             "/api/predict" => Reply::error(405, &format!("{method} /api/predict: use POST with an image body")),
             "/" | "/index.html" | "/app.js" | "/style.css" | "/api/model" => {
@@ -157,7 +173,7 @@ impl App {
         if bytes.is_empty() {
             return Reply::error(400, "empty body: send a PNG or JPEG image");
         }
-        let prepared = match decode_drawing(bytes, ink, self.meta.dataset()) {
+        let prepared = match decode_drawing_within(bytes, ink, self.meta.dataset(), MAX_POSTED_PIXELS) {
             Ok(prepared) => prepared,
             Err(e) => return Reply::error(400, &format!("{e:#}")),
         };
@@ -182,6 +198,8 @@ pub enum Body {
     Bytes(Vec<u8>),
     /// Over the limit (not read further).
     TooLarge,
+    /// Not all there after [`BODY_TIMEOUT`].
+    TooSlow,
 }
 
 /// The value of `key` in a query string `a=1&b=2` (no percent-decoding: the values are words).
@@ -261,7 +279,8 @@ impl Server {
             .enable_all()
             .build()
             .context("cannot start the server's threads")?;
-        let router = axum::Router::new().fallback(serve_one).with_state(Arc::new(self.app));
+        let shared = Shared { app: Arc::new(self.app), computing: Arc::new(tokio::sync::Semaphore::new(workers.max(1))) };
+        let router = axum::Router::new().fallback(serve_one).with_state(shared);
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener)?;
             axum::serve(listener, router).with_graceful_shutdown(until).await
@@ -278,33 +297,48 @@ impl Running {
     }
 }
 
-/// Every request: the body read (up to [`MAX_BODY`]), [`App::handle`], the reply sent, and a
-/// log line on stderr when it failed. A panic while answering (a bug) becomes a 500 for this
-/// request; the server goes on.
-async fn serve_one(State(app): State<Arc<App>>, request: Request) -> Response {
+/// What every request's handler shares: the app, and one permit per worker to compute.
+#[derive(Clone)]
+struct Shared {
+    app: Arc<App>,
+    computing: Arc<tokio::sync::Semaphore>,
+}
+
+/// Every request: the body read (up to [`MAX_BODY`], within [`BODY_TIMEOUT`]), [`App::handle`]
+/// on a blocking thread, the reply sent, and a log line on stderr when it failed. A panic while
+/// answering (a bug) becomes a 500 for this request; the server goes on.
+async fn serve_one(State(shared): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let announced = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let body = if announced.is_some_and(|n| n > MAX_BODY as u64) {
         Body::TooLarge // not read at all: the connection is closed after the answer
     } else {
-        match axum::body::to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => Body::Bytes(bytes.to_vec()),
-            Err(e) if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
+        match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+            Err(_) => Body::TooSlow,
+            Ok(Ok(bytes)) => Body::Bytes(bytes.into()),
+            Ok(Err(e)) if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => {
                 Body::TooLarge
             }
             // The client went away in the middle of its body: what arrived is judged as it is.
-            Err(_) => Body::Bytes(Vec::new()),
+            Ok(Err(_)) => Body::Bytes(Vec::new()),
         }
     };
     let url = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let method = parts.method;
-    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.handle(&method, &url, body)))
-        .unwrap_or_else(|_| Reply::error(500, "internal error while answering (a bug: please report it)"));
+    let permit = shared.computing.acquire_owned().await;
+    let (app, m, u) = (Arc::clone(&shared.app), method.clone(), url.clone());
+    let reply = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        app.handle(&m, &u, body)
+    })
+    .await
+    .unwrap_or_else(|_| Reply::error(500, "internal error while answering (a bug: please report it)"));
     if reply.status >= 400 {
         eprintln!("{method} {url}: {} {}", reply.status, String::from_utf8_lossy(&reply.body));
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, if method == Method::HEAD { Vec::new() } else { reply.body }).into_response();
+    // (hyper sends no body in answer to HEAD.)
+    let mut response = (status, reply.body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(reply.content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -123,6 +123,11 @@ pub fn drawings(dir: &Path) -> Vec<(PathBuf, u64)> {
 
 /// A PNG whose header says 20 000 × 20 000 gray pixels, with one tiny (wrong) data chunk.
 pub fn huge_png() -> Vec<u8> {
+    png_header_only(20_000, 20_000)
+}
+
+/// A PNG whose header says `w` × `h` gray pixels, with one tiny (wrong) data chunk.
+pub fn png_header_only(w: u32, h: u32) -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
         out.extend((data.len() as u32).to_be_bytes());
         let start = out.len();
@@ -143,8 +148,8 @@ pub fn huge_png() -> Vec<u8> {
     }
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut ihdr = Vec::new();
-    ihdr.extend(20_000u32.to_be_bytes());
-    ihdr.extend(20_000u32.to_be_bytes());
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
     ihdr.extend([8, 0, 0, 0, 0]);
     chunk(&mut png, b"IHDR", &ihdr);
     chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);

@@ -5,7 +5,7 @@
 const pad = document.getElementById("pad");
 const ink = pad.getContext("2d");
 const strokes = []; // each stroke: a list of [x, y] points in the pad's pixels
-let current = null;
+const drawing = new Map(); // pointer id → its stroke, while the pointer is down (two fingers: two strokes)
 
 // ---- Drawing (mouse, pen and touch: pointer events) -------------------------------------
 
@@ -34,20 +34,23 @@ function redraw() {
 }
 
 pad.addEventListener("pointerdown", (e) => {
+  if (e.button !== 0) return; // the main button, a finger or a pen; not a right click
   pad.setPointerCapture(e.pointerId);
-  current = [point(e)];
-  strokes.push(current);
+  const stroke = [point(e)];
+  drawing.set(e.pointerId, stroke);
+  strokes.push(stroke);
   redraw();
   ask();
 });
 pad.addEventListener("pointermove", (e) => {
-  if (!current) return;
-  current.push(point(e));
+  const stroke = drawing.get(e.pointerId);
+  if (!stroke) return;
+  stroke.push(point(e));
   redraw();
   ask();
 });
 for (const end of ["pointerup", "pointercancel"]) {
-  pad.addEventListener(end, () => { current = null; ask(); });
+  pad.addEventListener(end, (e) => { if (drawing.delete(e.pointerId)) ask(); });
 }
 document.getElementById("undo").onclick = () => { strokes.pop(); redraw(); ask(); };
 document.getElementById("clear").onclick = () => { strokes.length = 0; redraw(); ask(); };
@@ -80,7 +83,7 @@ function ask() {
 
 // ---- Drawing the answer --------------------------------------------------------------------
 
-let classNames = [];
+let emptyPrompt = "Draw a digit in the box.";
 
 /// A diverging colour for v in [-1, 1]: blue, white at 0, red — weights.png's map.
 function diverging(v) {
@@ -122,11 +125,13 @@ function show(answer) {
     return li;
   }));
 
+  const names = [];
+  for (const g of answer.classes) names[g.class] = g.name;
   const why = answer.explanation;
   document.getElementById("why-logreg").hidden = why.kind !== "logreg";
   document.getElementById("why-mlp").hidden = why.kind !== "mlp";
-  if (why.kind === "logreg") showEvidence(why, best.class);
-  else showHidden(why, best.class);
+  if (why.kind === "logreg") showEvidence(why, best.class, names);
+  else showHidden(why, best.class, names);
 
   document.body.dataset.state = "shown";
   document.body.dataset.answers = Number(document.body.dataset.answers) + 1;
@@ -134,7 +139,7 @@ function show(answer) {
 }
 
 /// The logistic regression: x ⊙ w_c for each class, its sum, the bias, the score.
-function showEvidence(why, best) {
+function showEvidence(why, best, names) {
   document.getElementById("scale").textContent = why.scale.toFixed(3);
   const grid = document.getElementById("evidence");
   grid.replaceChildren(...why.evidence.map((votes, c) => {
@@ -144,14 +149,14 @@ function showEvidence(why, best) {
     paint(canvas, votes, 28, (v) => diverging(v / why.scale));
     const caption = document.createElement("figcaption");
     caption.innerHTML = `<b></b><br>Σ ${why.sums[c].toFixed(2)} + b ${why.bias[c].toFixed(2)}<br>s = ${why.scores[c].toFixed(2)}`;
-    caption.firstChild.textContent = classNames[c] ?? String(c);
+    caption.firstChild.textContent = names[c];
     figure.append(canvas, caption);
     return figure;
   }));
 }
 
 /// The MLP: the hidden activations as a square of gray cells, and the scores.
-function showHidden(why, best) {
+function showHidden(why, best, names) {
   document.getElementById("activation").textContent = why.activation;
   const side = Math.ceil(Math.sqrt(why.hidden.length));
   const top = Math.max(...why.hidden, 1e-9);
@@ -160,11 +165,13 @@ function showHidden(why, best) {
   paint(canvas, cells, side, (v) => { const g = Math.round(255 * Math.max(0, v)); return [g, g, g]; });
   canvas.style.width = canvas.style.height = "280px";
   document.getElementById("scores").textContent =
-    "scores s: " + why.scores.map((s, c) => `${classNames[c] ?? c} ${s.toFixed(2)}`).join(", ") + ` (best: ${classNames[best]})`;
+    "scores s: " + why.scores.map((s, c) => `${names[c]} ${s.toFixed(2)}`).join(", ") + ` (best: ${names[best]})`;
 }
 
 function showEmpty() {
-  document.getElementById("verdict").textContent = "Draw a digit in the box.";
+  document.getElementById("verdict").textContent = emptyPrompt;
+  document.getElementById("error").textContent = "";
+  document.getElementById("inverted").textContent = "";
   delete document.getElementById("verdict").dataset.class;
   document.getElementById("bars").replaceChildren();
   document.getElementById("evidence").replaceChildren();
@@ -178,8 +185,10 @@ function showEmpty() {
 redraw();
 showEmpty();
 fetch("/api/model").then((r) => r.json()).then((m) => {
-  classNames = m.classes;
   const accuracy = m.test_accuracy == null ? "" : `, ${m.test_accuracy.toFixed(2)} % on its test set`;
   document.getElementById("model").textContent = `${m.architecture}, trained on ${m.dataset} (${m.epochs} epochs${accuracy})`;
-  if (m.dataset !== "MNIST") document.querySelector("#verdict").textContent = "Draw a " + m.classes.slice(0, 3).join(", ") + "… in the box.";
+  if (m.dataset !== "MNIST") emptyPrompt = "Draw a " + m.classes.slice(0, 3).join(", ") + "… in the box.";
+  if (strokes.length === 0) showEmpty();
+}).catch((e) => {
+  document.getElementById("model").textContent = "The server did not describe its model: " + e.message;
 });
