@@ -55,6 +55,17 @@ struct Report {
     /// explanation), median over 200, in ms.
     in_process_ms: Vec<(String, f64)>,
     rows: Vec<Row>,
+    /// A large drawing (3 900 × 3 900 pixels) posted, and `GET /api/model` asked while it is
+    /// being prepared: both times in ms, per model.
+    large_picture: Vec<LargePicture>,
+}
+
+#[derive(Serialize)]
+struct LargePicture {
+    model: String,
+    pixels: u64,
+    predict_ms: f64,
+    get_during_it_ms: f64,
 }
 
 fn main() -> ExitCode {
@@ -83,7 +94,15 @@ fn run() -> Result<()> {
     let drawings = drawings()?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores; // handgrad serve's default
-    let mut report = Report { workers, cores, answer_bytes: Vec::new(), in_process_ms: Vec::new(), rows: Vec::new() };
+    let large = large_drawing()?;
+    let mut report = Report {
+        workers,
+        cores,
+        answer_bytes: Vec::new(),
+        in_process_ms: Vec::new(),
+        rows: Vec::new(),
+        large_picture: Vec::new(),
+    };
     for path in &models {
         let device = Backend::default_backend()?.open()?;
         let (model, meta, _) = load_model(path, &device)?;
@@ -111,6 +130,7 @@ fn run() -> Result<()> {
                 row.requests, row.failed, row.per_second, row.p50_ms, row.p99_ms
             );
         }
+        report.large_picture.push(while_large(&name, running.addr, &large)?);
         running.stop()?;
     }
     std::fs::create_dir_all(&out)?;
@@ -163,6 +183,41 @@ fn load(name: &str, addr: SocketAddr, drawings: &[Vec<u8>], clients: usize) -> R
     }
 }
 
+/// A large drawing posted, and a GET sent 100 ms later, while it is being prepared.
+fn while_large(name: &str, addr: SocketAddr, png: &[u8]) -> Result<LargePicture> {
+    std::thread::scope(|s| {
+        let big = s.spawn(|| {
+            let t = Instant::now();
+            post(addr, png).map(|(status, _)| (status, t.elapsed().as_secs_f64() * 1e3))
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        let t = Instant::now();
+        let mut stream = TcpStream::connect(addr)?;
+        stream.write_all(format!("GET /api/model HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())?;
+        stream.read_to_end(&mut Vec::new())?;
+        let get_during_it_ms = t.elapsed().as_secs_f64() * 1e3;
+        let (status, predict_ms) = big.join().expect("the large request's thread")?;
+        if status != 200 {
+            bail!("the large drawing got {status}");
+        }
+        eprintln!("{name}: a 3900×3900 drawing in {predict_ms:.0} ms, a GET meanwhile in {get_during_it_ms:.1} ms");
+        Ok(LargePicture { model: name.to_string(), pixels: 3_900 * 3_900, predict_ms, get_during_it_ms })
+    })
+}
+
+/// A 7 drawn with a thick pen on a 3 900 × 3 900 white canvas (a PNG of a few tens of KB).
+fn large_drawing() -> Result<Vec<u8>> {
+    let side = 3_900u32;
+    // The bar of the 7, then its stem from the bar's right end down to the left.
+    let bar = |x: u32, y: u32| (901..1_200).contains(&y) && (1_001..2_900).contains(&x);
+    let stem = |x: u32, y: u32| (900..3_000).contains(&y) && (x as i64 - (2_900 - (y as i64 - 900) * 9 / 21)).abs() < 150;
+    let inked = |x, y| bar(x, y) || stem(x, y);
+    let picture = image::GrayImage::from_fn(side, side, |x, y| image::Luma([if inked(x, y) { 0 } else { 255 }]));
+    let mut png = Vec::new();
+    picture.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    Ok(png)
+}
+
 /// One `POST /api/predict` on a new connection: the status and the answer's size.
 fn post(addr: SocketAddr, png: &[u8]) -> Result<(u16, usize)> {
     let mut stream = TcpStream::connect(addr)?;
@@ -212,6 +267,10 @@ fn markdown(report: &Report) -> String {
     md += "| model | one answer in-process (ms) | answer size (bytes) |\n|---|---:|---:|\n";
     for ((name, ms), (_, bytes)) in report.in_process_ms.iter().zip(&report.answer_bytes) {
         md += &format!("| {name} | {ms:.2} | {bytes} |\n");
+    }
+    md += "\n| model | a 3 900 × 3 900 drawing (ms) | GET /api/model meanwhile (ms) |\n|---|---:|---:|\n";
+    for l in &report.large_picture {
+        md += &format!("| {} | {:.0} | {:.1} |\n", l.model, l.predict_ms, l.get_during_it_ms);
     }
     md += "\n| model | clients | requests | failed | requests/s | p50 ms | p90 ms | p99 ms | max ms |\n";
     md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
