@@ -183,6 +183,9 @@ impl App {
     /// The answer for one prepared image.
     pub fn answer(&self, pixels: &[u8], inverted: bool) -> Answer {
         let names = self.meta.dataset().class_names();
+        // The probabilities come from the model's own forward pass, as `predict` computes them
+        // (equal to the bit); the explanation takes the same scores apart pixel by pixel, a
+        // second small pass (784 × 10) whose sums agree within rounding.
         let classes = explain::ranked(&explain::probabilities(&self.model, pixels, &self.device), &names);
         Answer {
             prediction: Prediction::from_ranked(&classes, inverted, pixels),
