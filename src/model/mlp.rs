@@ -167,7 +167,10 @@ impl AnalyticGradients for Mlp {
         // Backward, output layer: the logistic regression's formulas (eq. 4–5), with H as input.
         let delta_y = output_error(s, y_hat, batch.y_star.clone(), bug); // δʸ = Ŷ − Y*
         let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(tb); // ∂L/∂Wʸ = Hᵀ δʸ / tb
-        let grad_by = delta_y.clone().sum_dim(0).reshape([-1]).div_scalar(tb); // ∂L/∂bʸ = Σ δʸ / tb
+        // ∂L/∂bʸ = Σ δʸ / tb = 1ᵀ δʸ / tb: the sum over the batch as a product with a row of
+        // ones, as for the logistic regression's b
+        let ones = Tensor::ones([1, batch.len()], (&x.device(), x.dtype()));
+        let grad_by = ones.clone().matmul(delta_y.clone()).reshape([-1]).div_scalar(tb);
 
         // Backward, hidden layer: the error flows back through Wʸ and through σ.
         let back = delta_y.matmul(self.wy().transpose()); //        δʸ Wʸᵀ
@@ -177,7 +180,7 @@ impl AnalyticGradients for Mlp {
         };
         // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ like the logistic regression's ∂L/∂W
         let grad_wh = untranspose(delta_h.clone().transpose().matmul(x), bug).div_scalar(tb);
-        let grad_bh = delta_h.sum_dim(0).reshape([-1]).div_scalar(tb); // ∂L/∂bʰ = Σ δʰ / tb
+        let grad_bh = ones.matmul(delta_h).reshape([-1]).div_scalar(tb); // ∂L/∂bʰ = 1ᵀ δʰ / tb
 
         let mut grads = GradientsParams::new();
         grads.register(self.hidden.weight.id, grad_wh);
