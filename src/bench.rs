@@ -90,28 +90,42 @@ pub fn time_per_call(warmup: usize, rounds: usize, per_round: usize, mut f: impl
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Seconds per SGD step (batch `tb`, batches in order, as in training) with this gradient
-/// source and update rule, including the batch upload and a final sync.
+/// Seconds per SGD step (batch `tb`, batches in order, as in training) for each of `modes`
+/// (a gradient source and an update rule), including the batch upload and a final sync.
+///
+/// The modes are timed in interleaved rounds (100 steps of each in turn, 7 times, the
+/// fastest round kept per mode), so that a stretch when the machine is busy slows all of
+/// them alike instead of one, and their differences stay meaningful on a noisy machine.
 pub fn step_seconds<M: AnalyticGradients>(
     model: M,
     data: &Dataset,
     device: &Device,
     tb: usize,
-    grad: GradSource,
-    optimizer: OptimizerKind,
-) -> f64 {
-    let mut model = Some(model);
-    let mut optimizer = Optimizer::new(optimizer);
+    modes: &[(GradSource, OptimizerKind)],
+) -> Vec<f64> {
     let batches = Batches::new(&data.train, tb, None);
-    let mut k = 0;
-    let seconds = time_per_call(100, 7, 100, || {
-        let batch = batches.get(k, device);
-        k += 1;
-        let current = model.take().expect("the model is put back after each step");
-        model = Some(sgd_step(current, &batch, grad, &mut optimizer, 0.1).model);
-    });
-    let _ = device.sync();
-    seconds
+    let mut runs: Vec<_> = modes
+        .iter()
+        .map(|&(grad, kind)| (Some(model.clone()), grad, Optimizer::new(kind), 0usize))
+        .collect();
+    let mut best = vec![f64::INFINITY; modes.len()];
+    for round in 0..8 {
+        for (i, (model, grad, optimizer, k)) in runs.iter_mut().enumerate() {
+            let started = Instant::now();
+            for _ in 0..100 {
+                let batch = batches.get(*k, device);
+                *k += 1;
+                let current = model.take().expect("the model is put back after each step");
+                *model = Some(sgd_step(current, &batch, *grad, optimizer, 0.1).model);
+            }
+            let _ = device.sync();
+            // Round 0 warms up (caches, allocator, autodiff's first graph).
+            if round > 0 {
+                best[i] = best[i].min(started.elapsed().as_secs_f64() / 100.0);
+            }
+        }
+    }
+    best
 }
 
 /// Seconds for one evaluation pass over both splits (what every epoch does).

@@ -1,6 +1,7 @@
 //! `handgrad bench`: whole runs against the lab's numpy script, and the pieces of a run.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Result, bail};
@@ -103,6 +104,85 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         kind: DatasetKind::FashionMnist,
         dir: Some(args.data_dir.clone()),
     };
+    // Whole runs, each a fresh process, measured in rounds: each round runs every kind once,
+    // in turn, so that a stretch when the machine is busy slows all kinds alike (the ratios
+    // between them are what the benchmark reports).
+    let mut runs = Vec::new();
+    let mut limit: Option<WholeRun> = None;
+    let mut limit_failure: Option<String> = None;
+    if !args.pieces_only {
+        if !args.no_numpy {
+            require(&args.numpy_script, "the numpy script")?;
+        }
+        if let Some(path) = &args.limit {
+            require(path, "the limit program")?;
+        }
+        let mut jobs = plan(args, &backends);
+        let exe = std::env::current_exe()?;
+        let scratch = std::env::temp_dir().join(format!("handgrad-bench-{}", std::process::id()));
+        let mut runs_started = 0;
+        for round in 0..args.repeat {
+            for job in jobs.iter_mut().filter(|job| round < job.repeats) {
+                eprintln!("round {}/{}: {} …", round + 1, args.repeat, job.title());
+                // Each training run in a folder of its own (a run never writes over another's).
+                runs_started += 1;
+                let out = scratch.join(format!("run-{runs_started}"));
+                match measure_process(&mut job.command(args, &exe, &out)) {
+                    Ok(cost) => job.costs.push(cost),
+                    // The limit program's kernels need AVX-512: on another CPU it stops at
+                    // once, and the benchmark goes on without it.
+                    Err(e) if matches!(job.kind, JobKind::Limit) => {
+                        let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|t| t.contains(" avx512f"));
+                        let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
+                        eprintln!("note: the limit program did not run here ({why}); no ratios to it");
+                        limit_failure = Some(why);
+                        job.repeats = 0;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
+
+        let numpy = jobs.iter().find(|j| matches!(j.kind, JobKind::Numpy)).map(|j| j.cost().seconds);
+        for job in &jobs {
+            if job.costs.is_empty() {
+                continue;
+            }
+            let cost = job.cost();
+            let (what, language, backend, batch_size, epochs) = match &job.kind {
+                JobKind::Numpy => ("lab's numpy script".to_string(), "python", None, 100, args.epochs),
+                // It always runs the lab's 20 epochs.
+                JobKind::Limit => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust", None, 100, 20),
+                JobKind::Train { name, backend, tb, epochs, .. } => (name.clone(), "Rust", Some(*backend), *tb, *epochs),
+            };
+            let run = WholeRun {
+                what,
+                language,
+                backend,
+                batch_size,
+                epochs,
+                seconds: cost.seconds,
+                peak_rss_mb: cost.peak_rss_mb,
+                // The numpy time is for args.epochs: scaled when a run did fewer.
+                numpy_over_this: numpy.map(|n| n * epochs as f64 / args.epochs as f64 / cost.seconds),
+                this_over_limit: None,
+            };
+            match job.kind {
+                JobKind::Limit => limit = Some(run),
+                _ => runs.push(run),
+            }
+        }
+        if let Some(l) = limit.as_mut() {
+            l.this_over_limit = Some(1.0);
+            for run in &mut runs {
+                run.this_over_limit = Some(run.seconds * 20.0 / run.epochs as f64 / l.seconds);
+            }
+        }
+    }
+
+    // The data is loaded only now, after the whole runs: the peak RSS the kernel reports for
+    // a child is at least this process's own peak when the child was started.
     let data = source.load()?;
     // The pieces step through batches of 100 training images (and of 1 000 on wgpu).
     let largest = if backends.contains(&Backend::Wgpu) { 1_000 } else { 100 };
@@ -115,140 +195,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let load = load_seconds(&|| source.load())?;
 
-    // Whole runs, each a fresh process.
-    let mut runs = Vec::new();
-    let mut limit: Option<WholeRun> = None;
-    let mut limit_failure: Option<String> = None;
-    if !args.pieces_only {
-        let numpy = if args.no_numpy {
-            None
-        } else {
-            require(&args.numpy_script, "the numpy script")?;
-            eprintln!("numpy reference ({} runs) …", args.repeat);
-            let cost = repeat(args.repeat, || {
-                measure_process(
-                    Command::new(&args.python)
-                        .arg(&args.numpy_script)
-                        .arg(&args.data_dir)
-                        .arg(args.epochs.to_string()),
-                )
-            })?;
-            runs.push(WholeRun {
-                what: "lab's numpy script".into(),
-                language: "python",
-                backend: None,
-                batch_size: 100,
-                epochs: args.epochs,
-                seconds: cost.seconds,
-                peak_rss_mb: cost.peak_rss_mb,
-                numpy_over_this: Some(1.0),
-                this_over_limit: None,
-            });
-            Some(cost.seconds)
-        };
-        limit = match &args.limit {
-            None => None,
-            Some(path) => {
-                require(path, "the limit program")?;
-                eprintln!("the limit program ({} runs) …", args.repeat);
-                // It always runs the lab's 20 epochs. Its kernels need AVX-512: on another CPU
-                // it stops at once, and the benchmark goes on without it.
-                match repeat(args.repeat, || measure_process(Command::new(path).arg("--dir").arg(&args.data_dir))) {
-                    Err(e) => {
-                        let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|t| t.contains(" avx512f"));
-                        let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
-                        eprintln!("note: the limit program did not run here ({why}); no ratios to it");
-                        limit_failure = Some(why);
-                        None
-                    }
-                    Ok(cost) => Some(WholeRun {
-                    what: "limit program (raw Rust, AVX-512, u8 pixels)".into(),
-                    language: "Rust",
-                    backend: None,
-                    batch_size: 100,
-                    epochs: 20,
-                    seconds: cost.seconds,
-                    peak_rss_mb: cost.peak_rss_mb,
-                    numpy_over_this: numpy.map(|n| n * 20.0 / args.epochs as f64 / cost.seconds),
-                    this_over_limit: Some(1.0),
-                }),
-                }
-            }
-        };
-        let exe = std::env::current_exe()?;
-        let scratch = std::env::temp_dir().join(format!("handgrad-bench-{}", std::process::id()));
-        let mut runs_started = 0;
-        for &backend in &backends {
-            let gpu = backend == Backend::Wgpu;
-            let epochs = if gpu { args.wgpu_epochs.unwrap_or(args.epochs) } else { args.epochs };
-            let repeats = if gpu { 1 } else { args.repeat };
-            let mut plan: Vec<(String, GradSource, OptimizerKind, TrainerKind, usize)> = MODES
-                .iter()
-                .map(|(name, g, o)| (name.to_string(), *g, *o, TrainerKind::Loop, 100))
-                .collect();
-            if cfg!(feature = "learner") {
-                // The fourth rung: burn-train runs the loop.
-                plan.push((LEARNER.into(), GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Learner, 100));
-            }
-            if gpu {
-                plan.push(("manual grads".into(), GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop, 1000));
-            }
-            for (name, grad, optimizer, trainer, tb) in plan {
-                eprintln!("{name} on {backend}, batch {tb} ({repeats} runs of {epochs} epochs) …");
-                let cost = repeat(repeats, || {
-                    // Each run in a folder of its own (a run never writes over another's).
-                    runs_started += 1;
-                    let out = scratch.join(format!("run-{runs_started}"));
-                    measure_process(
-                        Command::new(&exe)
-                            .args(["train", "--data-dir"])
-                            .arg(&args.data_dir)
-                            .args(["--dataset", "fashion-mnist", "--device", backend.name()])
-                            .args(["--grad", grad.name()])
-                            .args(["--optimizer", optimizer.name()])
-                            .args(["--trainer", trainer.name()])
-                            .args(["--epochs", &epochs.to_string(), "--batch-size", &tb.to_string()])
-                            .arg("--no-plots")
-                            .arg("--out")
-                            .arg(&out),
-                    )
-                })?;
-                // The numpy time is for args.epochs: scale it when wgpu ran fewer.
-                let ratio = numpy.map(|n| n * epochs as f64 / args.epochs as f64 / cost.seconds);
-                runs.push(WholeRun {
-                    what: name,
-                    language: "Rust",
-                    backend: Some(backend),
-                    batch_size: tb,
-                    epochs,
-                    seconds: cost.seconds,
-                    peak_rss_mb: cost.peak_rss_mb,
-                    numpy_over_this: ratio,
-                    this_over_limit: None,
-                });
-            }
-        }
-        let _ = std::fs::remove_dir_all(&scratch);
-        if let Some(l) = &limit {
-            for run in &mut runs {
-                run.this_over_limit = Some(run.seconds * 20.0 / run.epochs as f64 / l.seconds);
-            }
-        }
-    }
-
     // Pieces, in this process.
     let mut pieces = Vec::new();
     for &backend in &backends {
         eprintln!("pieces on {backend} …");
         let device = backend.open()?;
         let model = LogisticRegression::new(Init::Zeros, &device);
-        let mut step_times = Vec::new();
-        for (name, grad, optimizer) in MODES {
-            let s = step_seconds(model.clone(), &data, &device, 100, grad, optimizer);
-            step_times.push((name.to_string(), s));
-        }
+        let modes: Vec<_> = MODES.iter().map(|&(_, grad, optimizer)| (grad, optimizer)).collect();
+        let seconds = step_seconds(model.clone(), &data, &device, 100, &modes);
+        let mut step_times: Vec<(String, f64)> =
+            MODES.iter().zip(seconds).map(|((name, _, _), s)| (name.to_string(), s)).collect();
         if backend == Backend::Wgpu {
-            let s = step_seconds(model.clone(), &data, &device, 1000, GradSource::Manual, OptimizerKind::Manual);
+            let manual = [(GradSource::Manual, OptimizerKind::Manual)];
+            let s = step_seconds(model.clone(), &data, &device, 1000, &manual)[0];
             step_times.push(("manual grads, batch 1000".to_string(), s));
         }
         pieces.push(Pieces {
@@ -365,13 +324,115 @@ fn probe(path: &std::path::Path) -> Machine {
     }
 }
 
-/// The median time and the largest peak RSS of `n` runs.
-fn repeat(n: usize, mut run: impl FnMut() -> Result<ProcessCost>) -> Result<ProcessCost> {
-    let costs = (0..n).map(|_| run()).collect::<Result<Vec<_>>>()?;
-    Ok(ProcessCost {
-        seconds: median(costs.iter().map(|c| c.seconds).collect()),
-        peak_rss_mb: costs.iter().map(|c| c.peak_rss_mb).fold(0.0, f64::max),
-    })
+/// One kind of whole run, measured once per round.
+struct Job {
+    kind: JobKind,
+    /// Rounds it takes part in (wgpu on a software driver: one).
+    repeats: usize,
+    costs: Vec<ProcessCost>,
+}
+
+enum JobKind {
+    /// The lab's numpy script.
+    Numpy,
+    /// ../shared/limit's program.
+    Limit,
+    /// `handgrad train` with these settings.
+    Train {
+        name: String,
+        backend: Backend,
+        grad: GradSource,
+        optimizer: OptimizerKind,
+        trainer: TrainerKind,
+        tb: usize,
+        epochs: usize,
+    },
+}
+
+impl Job {
+    fn title(&self) -> String {
+        match &self.kind {
+            JobKind::Numpy => "the lab's numpy script".into(),
+            JobKind::Limit => "the limit program".into(),
+            JobKind::Train { name, backend, tb, epochs, .. } => {
+                format!("{name} on {backend}, batch {tb}, {epochs} epochs")
+            }
+        }
+    }
+
+    fn command(&self, args: &BenchArgs, exe: &Path, out: &Path) -> Command {
+        match &self.kind {
+            JobKind::Numpy => {
+                let mut c = Command::new(&args.python);
+                c.arg(&args.numpy_script).arg(&args.data_dir).arg(args.epochs.to_string());
+                c
+            }
+            JobKind::Limit => {
+                let mut c = Command::new(args.limit.as_ref().expect("a limit job only with --limit"));
+                c.arg("--dir").arg(&args.data_dir);
+                c
+            }
+            JobKind::Train { backend, grad, optimizer, trainer, tb, epochs, .. } => {
+                let mut c = Command::new(exe);
+                c.args(["train", "--data-dir"])
+                    .arg(&args.data_dir)
+                    .args(["--dataset", "fashion-mnist", "--device", backend.name()])
+                    .args(["--grad", grad.name()])
+                    .args(["--optimizer", optimizer.name()])
+                    .args(["--trainer", trainer.name()])
+                    .args(["--epochs", &epochs.to_string(), "--batch-size", &tb.to_string()])
+                    .arg("--no-plots")
+                    .arg("--out")
+                    .arg(out);
+                c
+            }
+        }
+    }
+
+    /// The median time and the largest peak RSS of its runs.
+    fn cost(&self) -> ProcessCost {
+        ProcessCost {
+            seconds: median(self.costs.iter().map(|c| c.seconds).collect()),
+            peak_rss_mb: self.costs.iter().map(|c| c.peak_rss_mb).fold(0.0, f64::max),
+        }
+    }
+}
+
+/// The whole runs to measure, in the order of the table.
+fn plan(args: &BenchArgs, backends: &[Backend]) -> Vec<Job> {
+    let job = |kind, repeats| Job { kind, repeats, costs: Vec::new() };
+    let mut jobs = Vec::new();
+    if !args.no_numpy {
+        jobs.push(job(JobKind::Numpy, args.repeat));
+    }
+    if args.limit.is_some() {
+        jobs.push(job(JobKind::Limit, args.repeat));
+    }
+    for &backend in backends {
+        let gpu = backend == Backend::Wgpu;
+        let epochs = if gpu { args.wgpu_epochs.unwrap_or(args.epochs) } else { args.epochs };
+        let repeats = if gpu { 1 } else { args.repeat };
+        let train = |name: &str, grad, optimizer, trainer, tb| JobKind::Train {
+            name: name.to_string(),
+            backend,
+            grad,
+            optimizer,
+            trainer,
+            tb,
+            epochs,
+        };
+        for (name, grad, optimizer) in MODES {
+            jobs.push(job(train(name, grad, optimizer, TrainerKind::Loop, 100), repeats));
+        }
+        if cfg!(feature = "learner") {
+            // The fourth rung: burn-train runs the loop.
+            jobs.push(job(train(LEARNER, GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Learner, 100), repeats));
+        }
+        if gpu {
+            jobs.push(job(train("manual grads", GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop, 1000), repeats));
+        }
+    }
+    jobs
 }
 
 fn machine() -> String {
@@ -392,7 +453,7 @@ fn markdown(r: &Report) -> String {
     let _ = writeln!(out, "# handgrad bench\n");
     let _ = writeln!(out, "Machine: {}. Data: {}.\n", r.machine, r.data_dir);
     if !r.runs.is_empty() {
-        let _ = writeln!(out, "Whole runs (process start to exit, data loading and per-epoch evaluation on both sets included; median of the repeats):\n");
+        let _ = writeln!(out, "Whole runs (process start to exit, data loading and per-epoch evaluation on both sets included; median of the repeats, which run in rounds: every kind once per round, in turn):\n");
         let _ = writeln!(out, "| run | backend | batch | epochs | time | numpy time ÷ this | this ÷ limit time | peak RSS |");
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
         let times = |x: Option<f64>| x.map_or("–".to_string(), |x| if x >= 1.0 { format!("{x:.1}×") } else { format!("{x:.2}×") });
@@ -445,7 +506,7 @@ fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "Pieces (in one process; the fastest of several rounds; the evaluation pass uses every core):\n");
+    let _ = writeln!(out, "Pieces (in one process; the fastest of 7 rounds, the three ways of stepping taking turns within each; the evaluation pass uses every core):\n");
     let _ = writeln!(out, "- data loading (gunzip and parse the four IDX files): {}", human(r.load_seconds));
     let _ = writeln!(out, "\n| backend | piece | time |\n|---|---|---:|");
     for p in &r.pieces {
