@@ -78,12 +78,12 @@ impl AnalyticGradients for LogisticRegression {
 
         // ∂L/∂W = (1/tb) Xᵀ Δ                                           (eq. 4)
         //        computed as (Δᵀ X)ᵀ, the same matrix: the product then reads X row by row,
-        //        which is twice as fast on the CPU backends as reading it column by column.
+        //        faster on the CPU backends than reading it column by column.
         let grad_w = untranspose(delta.clone().transpose().matmul(x), bug).div_scalar(tb);
         // ∂L/∂b = (1/tb) Σᵢ δᵢ = (1/tb) 1ᵀ Δ                            (eq. 5)
         //        b is one more row of W, for an input that is always 1: eq. (4) with a
-        //        column of ones for X. (On ndarray this product is also ~6× faster than
-        //        burn's sum along an axis: artifacts/step-pieces.md.)
+        //        column of ones for X. (On ndarray this product is also several times
+        //        faster than burn's sum along an axis: artifacts/step-pieces.md.)
         let ones = Tensor::ones([1, batch.len()], (&delta.device(), delta.dtype()));
         let grad_b = ones.matmul(delta).reshape([-1]).div_scalar(tb);
 
