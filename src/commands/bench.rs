@@ -12,7 +12,7 @@ use crate::bench::{
     ProcessCost, eval_seconds, human, load_seconds, matmul_flops, measure_process, median, require, scaling_cell, step_seconds,
 };
 use crate::cli::BenchArgs;
-use crate::data::{DataSource, DatasetKind};
+use crate::data::{DataSource, DatasetKind, Which};
 use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
 use crate::gradients::GradSource;
 use crate::model::{Init, LogisticRegression};
@@ -104,6 +104,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         kind: DatasetKind::FashionMnist,
         dir: Some(args.data_dir.clone()),
     };
+    // The pieces step through batches of 100 training images (and of 1 000 on wgpu): checked
+    // from the labels alone, before any run starts.
+    let largest = if backends.contains(&Backend::Wgpu) { 1_000 } else { 100 };
+    let train_images = source.count(Which::Train)?;
+    if train_images < largest {
+        bail!(
+            "{}: {train_images} training images, fewer than the batch of {largest} the benchmark steps through",
+            args.data_dir.display(),
+        );
+    }
+
     // Whole runs, each a fresh process, measured in rounds: each round runs every kind once,
     // in turn, so that a stretch when the machine is busy slows all kinds alike (the ratios
     // between them are what the benchmark reports).
@@ -136,7 +147,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                         let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
                         eprintln!("note: the limit program did not run here ({why}); no ratios to it");
                         limit_failure = Some(why);
+                        // No ratios to it at all, even if an earlier round ran.
                         job.repeats = 0;
+                        job.costs.clear();
                     }
                     Err(e) => return Err(e),
                 }
@@ -184,15 +197,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     // The data is loaded only now, after the whole runs: the peak RSS the kernel reports for
     // a child is at least this process's own peak when the child was started.
     let data = source.load()?;
-    // The pieces step through batches of 100 training images (and of 1 000 on wgpu).
-    let largest = if backends.contains(&Backend::Wgpu) { 1_000 } else { 100 };
-    if data.train.len() < largest {
-        bail!(
-            "{}: {} training images, fewer than the batch of {largest} the benchmark steps through",
-            args.data_dir.display(),
-            data.train.len()
-        );
-    }
     let load = load_seconds(&|| source.load())?;
 
     // Pieces, in this process.
@@ -327,7 +331,7 @@ fn probe(path: &std::path::Path) -> Machine {
 /// One kind of whole run, measured once per round.
 struct Job {
     kind: JobKind,
-    /// Rounds it takes part in (wgpu on a software driver: one).
+    /// Rounds it takes part in (wgpu: one, as a software driver is slow).
     repeats: usize,
     costs: Vec<ProcessCost>,
 }
@@ -355,7 +359,8 @@ impl Job {
             JobKind::Numpy => "the lab's numpy script".into(),
             JobKind::Limit => "the limit program".into(),
             JobKind::Train { name, backend, tb, epochs, .. } => {
-                format!("{name} on {backend}, batch {tb}, {epochs} epochs")
+                let s = if *epochs == 1 { "" } else { "s" };
+                format!("{name} on {backend}, batch {tb}, {epochs} epoch{s}")
             }
         }
     }

@@ -124,6 +124,15 @@ impl DataSource {
         })
     }
 
+    /// How many images a split holds, read from its labels file alone when the data is in a
+    /// folder (no pixels read: `handgrad bench` checks this before it starts any run).
+    pub fn count(&self, which: Which) -> Result<usize> {
+        match self.folder() {
+            Some(dir) if dir.is_dir() => Ok(idx::read_labels(&find(&dir, stems(which).1)?)?.len()),
+            _ => Ok(self.split(which)?.len()),
+        }
+    }
+
     /// Loads one split.
     pub fn split(&self, which: Which) -> Result<Split> {
         match self.folder() {
