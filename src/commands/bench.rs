@@ -1,7 +1,7 @@
 //! `handgrad bench`: whole runs against the lab's numpy script, and the pieces of a run.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Result, bail};
@@ -142,7 +142,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                     Ok(cost) => job.costs.push(cost),
                     // The limit program's kernels need AVX-512: on another CPU it stops at
                     // once, and the benchmark goes on without it.
-                    Err(e) if matches!(job.kind, JobKind::Limit) => {
+                    Err(e) if matches!(job.kind, JobKind::Limit(_)) => {
                         let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|t| t.contains(" avx512f"));
                         let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
                         eprintln!("note: the limit program did not run here ({why}); no ratios to it");
@@ -166,7 +166,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             let (what, language, backend, batch_size, epochs) = match &job.kind {
                 JobKind::Numpy => ("lab's numpy script".to_string(), "python", None, 100, args.epochs),
                 // It always runs the lab's 20 epochs.
-                JobKind::Limit => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust", None, 100, 20),
+                JobKind::Limit(_) => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust", None, 100, 20),
                 JobKind::Train { name, backend, tb, epochs, .. } => (name.clone(), "Rust", Some(*backend), *tb, *epochs),
             };
             let run = WholeRun {
@@ -182,7 +182,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 this_over_limit: None,
             };
             match job.kind {
-                JobKind::Limit => limit = Some(run),
+                JobKind::Limit(_) => limit = Some(run),
                 _ => runs.push(run),
             }
         }
@@ -305,7 +305,7 @@ fn software_wgpu() -> bool {
 
 /// Runs ../shared/limit's `probe` when it is there: the largest FMA GFLOP/s and read GB/s it
 /// prints.
-fn probe(path: &std::path::Path) -> Machine {
+fn probe(path: &Path) -> Machine {
     let Some(out) = Command::new(path).output().ok().filter(|o| o.status.success()) else {
         eprintln!("note: {} did not run: the scaling table has no peak to compare with", path.display());
         return Machine::default();
@@ -339,8 +339,8 @@ struct Job {
 enum JobKind {
     /// The lab's numpy script.
     Numpy,
-    /// ../shared/limit's program.
-    Limit,
+    /// ../shared/limit's program, at this path.
+    Limit(PathBuf),
     /// `handgrad train` with these settings.
     Train {
         name: String,
@@ -357,7 +357,7 @@ impl Job {
     fn title(&self) -> String {
         match &self.kind {
             JobKind::Numpy => "the lab's numpy script".into(),
-            JobKind::Limit => "the limit program".into(),
+            JobKind::Limit(_) => "the limit program".into(),
             JobKind::Train { name, backend, tb, epochs, .. } => {
                 let s = if *epochs == 1 { "" } else { "s" };
                 format!("{name} on {backend}, batch {tb}, {epochs} epoch{s}")
@@ -372,8 +372,8 @@ impl Job {
                 c.arg(&args.numpy_script).arg(&args.data_dir).arg(args.epochs.to_string());
                 c
             }
-            JobKind::Limit => {
-                let mut c = Command::new(args.limit.as_ref().expect("a limit job only with --limit"));
+            JobKind::Limit(path) => {
+                let mut c = Command::new(path);
                 c.arg("--dir").arg(&args.data_dir);
                 c
             }
@@ -410,8 +410,8 @@ fn plan(args: &BenchArgs, backends: &[Backend]) -> Vec<Job> {
     if !args.no_numpy {
         jobs.push(job(JobKind::Numpy, args.repeat));
     }
-    if args.limit.is_some() {
-        jobs.push(job(JobKind::Limit, args.repeat));
+    if let Some(path) = &args.limit {
+        jobs.push(job(JobKind::Limit(path.clone()), args.repeat));
     }
     for &backend in backends {
         let gpu = backend == Backend::Wgpu;
