@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use handgrad::backend::Backend;
-use handgrad::data::drawing::{Ink, decode_drawing};
+use lesson::backend::Backend;
+use handgrad::drawing::{Ink, decode_drawing};
 use handgrad::persist::load_model;
 use handgrad::plot::canvas::{Align, Canvas};
 use handgrad::serve::{App, Server};

@@ -16,12 +16,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use burn::tensor::{Device, Tensor};
-use handgrad::backend::Backend;
-use handgrad::data::{Batches, DataSource, DatasetKind};
-use handgrad::gradients::GradSource;
-use handgrad::model::loss::{cross_entropy, softmax};
-use handgrad::model::{Init, LogisticRegression};
-use handgrad::sgd::{Optimizer, OptimizerKind, sgd_step};
+use lesson::backend::Backend;
+use lesson::data::{Batches, DataSource, DatasetKind};
+use lesson::gradients::GradSource;
+use lesson::model::loss::{cross_entropy, softmax};
+use lesson::model::{Init, LogisticRegression};
+use lesson::sgd::{Optimizer, OptimizerKind, sgd_step};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -60,7 +60,7 @@ fn per_call(mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn measure(backend: Backend, data: &handgrad::data::Dataset) -> PerBackend {
+fn measure(backend: Backend, data: &lesson::data::Dataset) -> PerBackend {
     let device: Device = backend.device();
     device.seed(7);
     let model = LogisticRegression::new(Init::Normal, &device);

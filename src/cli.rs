@@ -4,32 +4,72 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 use crate::backend::Backend;
-use crate::data::drawing::Ink;
+use crate::check::slips::Slip;
 use crate::data::{DataSource, DatasetKind, Which};
+use crate::drawing::Ink;
 use crate::gradients::GradSource;
-use crate::model::{Activation, Architecture, Bug, Init};
+use crate::model::{Activation, Architecture, Init, ModelKind};
 use crate::sgd::OptimizerKind;
-use crate::training::TrainerKind;
+use crate::invalid::{Invalid, Setting};
+use crate::training::{Diverged, TrainConfig, TrainerKind};
 
-/// The domain's enums as option values: each type names its values itself (`name()`), and
-/// only here do they meet clap.
-macro_rules! value_enum {
+/// The domain's enums as option values: each type names its values itself (`ALL`, `name()`),
+/// and only here do they meet clap.
+pub trait Named: Copy + Send + Sync + 'static {
+    /// Every value.
+    fn all() -> &'static [Self];
+    /// Its name on the command line.
+    fn name(self) -> &'static str;
+}
+
+macro_rules! named {
     ($($t:ty),* $(,)?) => {$(
-        impl ValueEnum for $t {
-            fn value_variants<'a>() -> &'a [Self] {
+        impl Named for $t {
+            fn all() -> &'static [Self] {
                 &<$t>::ALL
             }
-            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
-                Some(clap::builder::PossibleValue::new(self.name()))
+            fn name(self) -> &'static str {
+                <$t>::name(self)
             }
         }
     )*};
 }
 
-value_enum!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, Activation, Bug, Ink);
+named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Slip, Ink);
+
+/// The parser of an option whose values are a [`Named`] type's names.
+fn named<T: Named>() -> impl clap::builder::TypedValueParser<Value = T> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(T::all().iter().map(|v| v.name()))
+        .map(|name| *T::all().iter().find(|v| v.name() == name).expect("one of the possible values"))
+}
+
+/// The flag that sets a setting of the lesson's.
+pub fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Epochs => "--epochs",
+        Setting::LearningRate => "--lr",
+        Setting::BatchSize => "--batch-size",
+        Setting::HiddenUnits => "--hidden",
+    }
+}
+
+/// The lesson's errors say what is wrong in the lab's words ("the learning rate η must be
+/// …"); on the command line, they name the flag instead.
+pub fn in_flags(e: anyhow::Error) -> anyhow::Error {
+    if let Some(Invalid { setting, problem }) = e.downcast_ref::<Invalid>() {
+        return anyhow::anyhow!("{} {problem}", flag(*setting));
+    }
+    if let Some(d) = e.downcast_ref::<Diverged>() {
+        let text = d.to_string();
+        let (what, _) = text.split_once("; try").unwrap_or((&text, ""));
+        return anyhow::anyhow!("{what}; try a smaller --lr (it is {})", d.lr);
+    }
+    e
+}
 
 /// handgrad: the deep-learning lab's logistic regression in Rust on burn, with gradients
 /// written by hand and checked against burn's autodiff.
@@ -69,7 +109,7 @@ pub enum Command {
 pub struct DataArgs {
     /// Dataset: `mnist` downloads once through burn-dataset; `fashion-mnist` reads
     /// /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist).
-    #[arg(long, value_enum, default_value_t = DatasetKind::Mnist)]
+    #[arg(long, value_parser = named::<DatasetKind>(), default_value = "mnist")]
     pub dataset: DatasetKind,
 
     /// Read the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
@@ -111,7 +151,7 @@ impl DeviceArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// `logreg`: 784 → 10 (exercise 1); `mlp`: 784 → --hidden → 10 (exercise 2).
-    #[arg(long = "model", value_enum, default_value_t = ModelKind::Logreg)]
+    #[arg(long = "model", value_parser = named::<ModelKind>(), default_value = "logreg")]
     pub kind: ModelKind,
 
     /// Hidden units of the MLP.
@@ -119,34 +159,14 @@ pub struct ModelArgs {
     pub hidden: usize,
 
     /// Activation of the MLP's hidden layer.
-    #[arg(long, value_enum, default_value_t = Activation::Sigmoid)]
+    #[arg(long, value_parser = named::<Activation>(), default_value = "sigmoid")]
     pub activation: Activation,
-}
-
-/// The models `--model` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ModelKind {
-    /// Logistic regression.
-    Logreg,
-    /// One-hidden-layer perceptron.
-    Mlp,
 }
 
 impl ModelArgs {
     /// The architecture asked for.
     pub fn architecture(&self) -> Result<Architecture> {
-        Ok(match self.kind {
-            ModelKind::Logreg => Architecture::Logreg,
-            ModelKind::Mlp => {
-                if self.hidden == 0 {
-                    anyhow::bail!("--hidden must be at least 1");
-                }
-                Architecture::Mlp {
-                    hidden: self.hidden,
-                    activation: self.activation,
-                }
-            }
-        })
+        Ok(Architecture::new(self.kind, self.hidden, self.activation)?)
     }
 }
 
@@ -171,12 +191,12 @@ pub struct TrainArgs {
     pub epochs: Option<usize>,
 
     /// Learning rate η.
-    #[arg(long, default_value_t = 0.1, value_name = "ETA", allow_negative_numbers = true)]
+    #[arg(long, default_value_t = TrainConfig::LAB_LR, value_name = "ETA", allow_negative_numbers = true)]
     pub lr: f64,
 
     /// Images per mini-batch (tb). As in the lab, an epoch is ⌊N / tb⌋ batches: the last
     /// partial batch is left out.
-    #[arg(long, default_value_t = 100, value_name = "TB")]
+    #[arg(long, default_value_t = TrainConfig::LAB_BATCH_SIZE, value_name = "TB")]
     pub batch_size: usize,
 
     /// Shuffle the training images at each epoch (the lab takes them in order).
@@ -189,22 +209,22 @@ pub struct TrainArgs {
 
     /// Where the gradients come from: the hand-derived formulas (eq. 4–5) or burn's autodiff
     /// [default: manual; autodiff with --trainer learner].
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<GradSource>())]
     pub grad: Option<GradSource>,
 
     /// Who applies them: the hand-written step (eq. 6–7) or burn's Sgd optimizer [default:
     /// manual; burn with --trainer learner].
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<OptimizerKind>())]
     pub optimizer: Option<OptimizerKind>,
 
     /// Who runs the loop: handgrad's own (`loop`), or burn-train's Learner (`learner`, Keras's
     /// fit(): burn's autodiff and Sgd; in the default build).
-    #[arg(long, value_enum, default_value_t = TrainerKind::Loop)]
+    #[arg(long, value_parser = named::<TrainerKind>(), default_value = "loop")]
     pub trainer: TrainerKind,
 
     /// How the parameters start [default: zeros for logreg, as the lab; normal for mlp, whose
     /// weights are N(0, 1/fan-in) — zeros would leave every hidden unit the same].
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = named::<Init>())]
     pub init: Option<Init>,
 
     /// Use only the first N training images.
@@ -311,8 +331,8 @@ pub struct GradcheckArgs {
     pub fd_tol: Option<f64>,
 
     /// Inject a classic mistake into the analytic gradient, to see the check catch it.
-    #[arg(long, value_enum, value_name = "BUG")]
-    pub inject_bug: Option<Bug>,
+    #[arg(long, value_parser = named::<Slip>(), value_name = "BUG")]
+    pub inject_bug: Option<Slip>,
 
     /// Print the report as JSON.
     #[arg(long)]
@@ -327,7 +347,7 @@ pub struct ShowArgs {
     pub data: DataArgs,
 
     /// Which split to show.
-    #[arg(long, value_enum, default_value_t = Which::Train)]
+    #[arg(long, value_parser = named::<Which>(), default_value = "train")]
     pub split: Which,
 
     /// How many images, from the first (20 per row) [default: 200, or 4 with --ascii].
@@ -400,7 +420,7 @@ pub struct PredictArgs {
 
     /// Which way the ink goes: `auto` (from the picture's border), `dark` (dark ink on light
     /// paper: inverted) or `light` (light on dark, as the datasets: kept).
-    #[arg(long, value_enum, default_value_t = Ink::Auto, conflicts_with = "invert")]
+    #[arg(long, value_parser = named::<Ink>(), default_value = "auto", conflicts_with = "invert")]
     pub ink: Ink,
 
     /// The same as --ink dark.
@@ -514,9 +534,9 @@ mod tests {
 
     /// Each value's name is spelled once, by its type's `name()`; what serde writes into the
     /// saved files must be the same word.
-    fn names_agree<T: ValueEnum + serde::Serialize>() {
-        for value in T::value_variants() {
-            let name = value.to_possible_value().unwrap().get_name().to_string();
+    fn names_agree<T: Named + serde::Serialize>() {
+        for value in T::all() {
+            let name = value.name();
             assert_eq!(serde_json::to_string(value).unwrap(), format!("\"{name}\""));
         }
     }
@@ -530,7 +550,12 @@ mod tests {
         names_agree::<TrainerKind>();
         names_agree::<Init>();
         names_agree::<Activation>();
-        names_agree::<Bug>();
+        names_agree::<Slip>();
+        // A model's name is the `kind` of its architecture in model.json.
+        for kind in ModelKind::ALL {
+            let architecture = Architecture::new(kind, 3, Activation::Sigmoid).unwrap();
+            assert_eq!(serde_json::to_value(architecture).unwrap()["kind"], kind.name());
+        }
     }
 
     #[test]

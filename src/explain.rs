@@ -1,26 +1,17 @@
 //! Why a model decides, for one prepared image: what `predict` prints and what `serve`'s page
 //! draws.
 //!
-//! The logistic regression's score of class `c` is a sum over the pixels (eq. 1 before the
-//! softmax):
-//!
-//! ```text
-//! s_c = x · w_c + b_c = Σ_i x_i w_ic + b_c
-//! ```
-//!
-//! so each pixel casts a vote `x_i w_ic` for or against class `c`: the evidence map
-//! `x ⊙ w_c` (a 28 × 28 picture per class) is the whole reason for the score, and its sum plus
-//! the bias is the score. A dark pixel (`x_i = 0`) has no say, whatever its weight. For the
-//! MLP, the first layer's templates are many and the decision is made from the hidden units'
-//! activations `h = σ(x Wʰ + bʰ)`: those are what is shown.
+//! Each model says what it shows of itself ([`Inspect::inside`], beside its forward pass):
+//! the logistic regression its scores taken apart pixel by pixel (`s_c = Σ_i x_i w_ic + b_c`,
+//! the evidence maps `x ⊙ w_c`), the perceptron its hidden units' activations.
 
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 
 use crate::data::batch::images;
-use crate::data::{CLASSES, PIXELS, Split};
+use crate::data::{CLASSES, Split};
 use crate::model::loss::softmax;
-use crate::model::{Classifier, Model};
+use crate::model::{Classifier, Inside, Inspect};
 
 /// One class and its probability.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,67 +82,18 @@ fn one_image(pixels: &[u8], device: &Device) -> Tensor<2> {
     images(&Split::new(pixels.to_vec(), vec![0]), 0, 1, device)
 }
 
-/// Why the model decides, for one image.
+/// Why the model decides, for one image: its kind (`logreg`, `mlp`) and what it shows of
+/// itself ([`Inside`]), as one JSON object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Explanation {
-    /// The logistic regression: every score taken apart pixel by pixel.
-    Logreg {
-        /// `x ⊙ w_c` for each class `c`: 10 maps of 784 votes (row-major 28 × 28).
-        evidence: Vec<Vec<f32>>,
-        /// `Σ_i x_i w_ic`, each map's sum.
-        sums: Vec<f32>,
-        /// `b_c`.
-        bias: Vec<f32>,
-        /// `s_c = Σ_i x_i w_ic + b_c`, the scores the softmax turns into probabilities.
-        scores: Vec<f32>,
-        /// `max |W|`: the colour scale of `weights.png` (±scale), which bounds every vote
-        /// since `0 ≤ x_i ≤ 1`.
-        scale: f32,
-    },
-    /// The MLP: the hidden layer's activations, from which the output layer decides.
-    Mlp {
-        /// `h = σ(x Wʰ + bʰ)`, one value per hidden unit.
-        hidden: Vec<f32>,
-        /// The hidden layer's activation function.
-        activation: &'static str,
-        /// `s = h Wʸ + bʸ`.
-        scores: Vec<f32>,
-    },
+pub struct Explanation {
+    /// The model's kind.
+    pub kind: &'static str,
+    /// How its scores came about.
+    #[serde(flatten)]
+    pub inside: Inside,
 }
 
 /// Takes the model's decision on one image (784 gray levels) apart.
-pub fn explain(model: &Model, pixels: &[u8], device: &Device) -> Explanation {
-    let x = one_image(pixels, device); //                             x, 1 × 784
-    match model {
-        Model::Logreg(m) => {
-            let w = m.w(); //                                        W, 784 × 10
-            let scale = w.clone().abs().max().into_scalar::<f32>().max(f32::MIN_POSITIVE);
-            let evidence = x.transpose() * w; //                     x_i w_ic, 784 × 10
-            let sums = evidence.clone().sum_dim(0).reshape([CLASSES]); // Σ_i x_i w_ic
-            let bias = m.b(); //                                     b_c
-            let scores = sums.clone() + bias.clone(); //             s_c = Σ_i x_i w_ic + b_c
-            let votes = to_vec(evidence.transpose()); //             class-major: 10 maps of 784
-            Explanation::Logreg {
-                evidence: votes.chunks(PIXELS).map(<[f32]>::to_vec).collect(),
-                sums: to_vec(sums),
-                bias: to_vec(bias),
-                scores: to_vec(scores),
-                scale,
-            }
-        }
-        Model::Mlp(m) => {
-            let (h, _) = m.activate(m.hidden.forward(x)); //         h = σ(x Wʰ + bʰ)
-            let scores = m.output.forward(h.clone()); //             s = h Wʸ + bʸ
-            Explanation::Mlp {
-                hidden: to_vec(h),
-                activation: m.activation().name(),
-                scores: to_vec(scores),
-            }
-        }
-    }
-}
-
-fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().iter::<f32>().collect()
+pub fn explain<M: Inspect>(model: &M, pixels: &[u8], device: &Device) -> Explanation {
+    Explanation { kind: model.kind(), inside: model.inside(one_image(pixels, device)) }
 }

@@ -1,6 +1,6 @@
 //! The last rung: burn-train's `Learner` runs the whole loop — Keras's `model.fit(...)`.
 //!
-//! On the rungs below, handgrad writes the loop ([`crate::training::Trainer`]) and, at will,
+//! On the rungs below, handgrad writes the loop ([`crate::training::train`]) and, at will,
 //! the gradients ([`crate::model`]) and the update ([`crate::sgd`]). Here it writes none of
 //! them. It says what one step computes ([`TrainStep`] and [`InferenceStep`], as in burn's
 //! guide), hands over the data as burn's loaders, and burn does the rest: the epochs, the
@@ -37,20 +37,27 @@ use crate::gradients::tracked;
 use crate::inference::EvalPlan;
 use crate::model::{Classifier, Model};
 use crate::report::BatchBar;
-use crate::training::{EpochMetrics, Evaluated, Progress, TrainConfig, TrainedEpoch, divergence, diverged};
+use crate::training::{Diverged, EpochMetrics, Evaluated, Progress, TrainConfig, TrainedEpoch, diverged};
 
 // ---- what one step computes: the whole of the model's part, as in burn's guide ----
 
-impl Model {
+/// The lesson's model as burn-train's Learner takes it: a type of the application's own, so
+/// that it can have burn-train's two steps.
+#[derive(Module, Debug)]
+struct Fitted {
+    model: Model,
+}
+
+impl Fitted {
     /// The forward pass and the loss, in the form burn's metrics read (eq. 1–3).
     fn classify(&self, batch: Batch) -> ClassificationOutput {
-        let logits = self.logits(batch.images);
+        let logits = self.model.logits(batch.images);
         let loss = CrossEntropyLoss::new(None, &logits.device()).forward(logits.clone(), batch.labels.clone());
         ClassificationOutput::new(loss, logits, batch.labels)
     }
 }
 
-impl TrainStep for Model {
+impl TrainStep for Fitted {
     type Input = Batch;
     type Output = ClassificationOutput;
 
@@ -62,7 +69,7 @@ impl TrainStep for Model {
     }
 }
 
-impl InferenceStep for Model {
+impl InferenceStep for Fitted {
     type Input = Batch;
     type Output = ClassificationOutput;
 
@@ -181,7 +188,7 @@ pub fn dashboard() -> bool {
 /// burn's loader would keep a last partial batch.
 ///
 /// `on_epoch` gets the model after each epoch and the epoch's metrics (mean batch loss,
-/// full-set correct counts), in order, as [`crate::training::Trainer::run`] gives them. A
+/// full-set correct counts), in order, as [`crate::training::train`] gives them. A
 /// diverging run stops with the loop's error.
 pub fn fit(
     model: Model,
@@ -228,9 +235,9 @@ pub fn fit(
     };
     let interrupter = training.interrupter();
     // The parameters go to the autodiff device, tracked (burn's `fork` keeps them as they are).
-    let learner = Learner::new(tracked(model.clone()), SgdConfig::new().init(), config.lr);
+    let learner = Learner::new(tracked(Fitted { model: model.clone() }), SgdConfig::new().init(), config.lr);
 
-    let reporter = Reporter { config, data, device, batches, epochs_done, template: model, interrupter };
+    let reporter = Reporter { config, data, device, batches, epochs_done, template: Fitted { model }, interrupter };
     let epochs = config.epochs - epochs_done;
     let (result, reported) = std::thread::scope(|s| {
         let started = Instant::now();
@@ -250,7 +257,7 @@ pub fn fit(
             config.epochs
         ));
     }
-    Ok(result.model)
+    Ok(result.model.model)
 }
 
 /// handgrad's side of a Learner run: turns the hooks' events into epochs.
@@ -261,7 +268,7 @@ struct Reporter<'a> {
     batches: usize,
     epochs_done: usize,
     /// A model of the right architecture on the plain device, to load each epoch's record into.
-    template: Model,
+    template: Fitted,
     interrupter: Interrupter,
 }
 
@@ -290,7 +297,7 @@ impl Reporter<'_> {
                     losses.push(loss);
                     if diverged(loss) && failure.is_none() {
                         let (epoch, step) = ((losses.len() - 1) / per_epoch + 1, (losses.len() - 1) % per_epoch + 1);
-                        failure = Some(divergence(self.epochs_done + epoch, step, loss, self.config.lr));
+                        failure = Some(Diverged { epoch: self.epochs_done + epoch, step, loss, lr: self.config.lr }.into());
                         report_before = epoch;
                         self.interrupter.stop(Some("the loss diverged"));
                     }
@@ -312,7 +319,7 @@ impl Reporter<'_> {
                 };
                 last_end = ended;
                 reported = epoch;
-                let model = self.template.clone().load_record(record);
+                let model = self.template.clone().load_record(record).model;
                 let plan = EvalPlan::for_device(self.device).single_threaded();
                 let metrics = Evaluated::measure(&model, self.data, self.device, plan)
                     .metrics(self.epochs_done + epoch, trained);

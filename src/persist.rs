@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::backend::Backend;
 use crate::data::{DataSource, DatasetKind};
 use crate::fsutil::{write_atomic, write_json_atomic};
+use crate::invalid::{Invalid, Setting};
 use crate::model::{Architecture, Init, Model, ModelConfig};
 use crate::training::TrainConfig;
 
@@ -78,17 +79,17 @@ pub struct DataConfig {
 impl RunConfig {
     /// Checks what the types alone do not (a file edited by hand may say anything).
     pub fn check(&self) -> std::result::Result<(), String> {
-        if let Architecture::Mlp { hidden: 0, .. } = self.model.architecture {
-            return Err("hidden must be at least 1".to_string());
-        }
-        let t = &self.training;
-        if t.epochs == 0 || t.batch_size == 0 || !(t.lr.is_finite() && t.lr > 0.0) {
-            return Err(format!(
-                "epochs and batch_size must be at least 1 and lr a positive number (got {}, {}, {})",
-                t.epochs, t.batch_size, t.lr
-            ));
-        }
-        Ok(())
+        // The lesson's own checks, said with the fields' names.
+        let checked = self.model.architecture.validate().and_then(|()| self.training.validate(usize::MAX));
+        checked.map_err(|Invalid { setting, problem }| {
+            let field = match setting {
+                Setting::Epochs => "epochs",
+                Setting::LearningRate => "lr",
+                Setting::BatchSize => "batch_size",
+                Setting::HiddenUnits => "hidden",
+            };
+            format!("{field} {problem}")
+        })
     }
 }
 
@@ -419,7 +420,7 @@ mod tests {
         let mut value: serde_json::Value = serde_json::from_str(V1).unwrap();
         value["config"]["lr"] = serde_json::json!(-1.0);
         let error = serde_json::from_value::<ModelMeta>(value).unwrap_err().to_string();
-        assert!(error.contains("lr a positive number"), "{error}");
+        assert!(error.contains("lr must be a positive finite number, got -1"), "{error}");
     }
 
     #[test]

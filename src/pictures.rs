@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::data::{CLASSES, Dataset};
 use crate::inference::{confusion, predict};
-use crate::model::{Classifier, Model};
+use crate::model::{Classifier, Inspect, TemplatesOf};
 use crate::plot::charts::{confusion_picture, confusion_table, training_curves};
 use crate::plot::tiles::{TemplateGrid, misclassified, templates, weight_templates};
 use crate::training::EpochMetrics;
@@ -22,26 +22,23 @@ pub fn write_curves(dir: &Path, epochs: &[EpochMetrics], title: &str) -> Result<
     Ok(path)
 }
 
-/// `weights.png`: the class templates of a logistic regression, or the input templates of
-/// an MLP's first 100 hidden units.
-pub fn write_weights(dir: &Path, model: &Model, data_classes: &[&str; CLASSES]) -> Result<PathBuf> {
+/// `weights.png`: the templates of the model's first layer — a logistic regression's class
+/// templates, or the input templates of an MLP's first 100 hidden units.
+pub fn write_weights<M: Inspect>(dir: &Path, model: &M, data_classes: &[&str; CLASSES]) -> Result<PathBuf> {
     let path = dir.join("weights.png");
-    let canvas = match model {
-        Model::Logreg(m) => {
-            let w: Vec<f32> = m.w().into_data().iter::<f32>().collect();
-            weight_templates(&w, data_classes)
-        }
-        Model::Mlp(m) => {
-            let w: Vec<f32> = m.wh().into_data().iter::<f32>().collect();
-            let units = m.hidden_units();
-            let show = units.min(100);
+    let t = model.templates();
+    let canvas = match t.of {
+        TemplatesOf::Classes => weight_templates(&t.values, data_classes),
+        TemplatesOf::Units(name) => {
+            let show = t.count.min(100);
+            let units = t.count;
             templates(
-                &w,
+                &t.values,
                 units,
                 show,
                 &[],
                 TemplateGrid::UNITS,
-                &format!("Wh: the input templates of the first {show} of {units} hidden units (columns of Wh)"),
+                &format!("{name}: the input templates of the first {show} of {units} hidden units (columns of {name})"),
                 false,
             )
         }

@@ -110,7 +110,7 @@ fn an_unknown_or_missing_device_is_one_line() {
     let out = handgrad(&["train", "--device", "tpu"]);
     assert_one_line_error(&out, "unknown device 'tpu': choose one of ndarray, flex, wgpu");
     for backend in ["ndarray", "flex", "wgpu"] {
-        if handgrad::backend::Backend::parse(backend).is_err() {
+        if lesson::backend::Backend::parse(backend).is_err() {
             let out = handgrad(&["train", "--device", backend]);
             assert_one_line_error(&out, &format!("--features {backend}"));
         }

@@ -6,12 +6,12 @@
 
 mod common;
 
-use handgrad::backend::Backend;
-use handgrad::data::{DataSource, Dataset, DatasetKind};
-use handgrad::gradients::GradSource;
-use handgrad::model::{Init, LogisticRegression};
-use handgrad::sgd::OptimizerKind;
-use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+use lesson::backend::Backend;
+use lesson::data::{DataSource, Dataset, DatasetKind};
+use lesson::gradients::GradSource;
+use lesson::model::{Init, LogisticRegression};
+use lesson::sgd::OptimizerKind;
+use lesson::training::{EpochMetrics, TrainConfig};
 
 /// (epoch 0-based, train %, test %, train correct, test correct) per line of the reference.
 fn reference() -> Vec<(usize, f64, f64, usize, usize)> {
@@ -54,8 +54,7 @@ fn train(data: &Dataset, grad: GradSource, optimizer: OptimizerKind) -> Vec<Epoc
         ..TrainConfig::lab()
     };
     let model = LogisticRegression::new(Init::Zeros, &device);
-    let mut trainer = Trainer::new(model, config, data, device).unwrap();
-    (0..20).map(|_| trainer.epoch(&mut Quiet).unwrap()).collect()
+    common::train_epochs(model, &config, data, &device).0
 }
 
 fn assert_follows_reference(label: &str, metrics: &[EpochMetrics]) {
@@ -102,8 +101,8 @@ fn autodiff_and_burn_optimizer_reproduce_it_too() {
 #[test]
 #[ignore = "needs dataset-fashion-mnist"]
 fn the_mlp_beats_logistic_regression_after_the_same_epochs() {
-    use handgrad::model::Activation;
-    use handgrad::model::Architecture;
+    use lesson::model::Activation;
+    use lesson::model::Architecture;
     let data = fashion();
     let device = Backend::default_backend().unwrap().device();
     let epochs = 5;
@@ -115,8 +114,7 @@ fn the_mlp_beats_logistic_regression_after_the_same_epochs() {
         device.seed(0);
         let model = architecture.init(architecture.default_init(), &device);
         let config = TrainConfig { epochs, lr, ..TrainConfig::lab() };
-        let mut trainer = Trainer::new(model, config, &data, device.clone()).unwrap();
-        let last = (0..epochs).map(|_| trainer.epoch(&mut Quiet).unwrap()).last().unwrap();
+        let last = common::train_epochs(model, &config, &data, &device).0.pop().unwrap();
         eprintln!("{}: test {:.2}% after {epochs} epochs", architecture.describe(), last.test_accuracy());
         results.push(last.test_accuracy());
     }

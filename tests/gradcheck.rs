@@ -6,12 +6,12 @@ mod common;
 use std::process::Command;
 
 use common::{synthetic_split, temp_dir, write_idx_dir, synthetic_dataset};
-use handgrad::backend::Backend;
-use handgrad::model::Bug;
-use handgrad::check::gradcheck::{CheckConfig, check};
-use handgrad::check::{central_difference, compare};
-use handgrad::data::Batch;
-use handgrad::model::{Init, LogisticRegression};
+use lesson::backend::Backend;
+use handgrad::check::slips::Slip;
+use handgrad::check::{CheckConfig, check};
+use burn_gradcheck::{central_difference, compare};
+use lesson::data::Batch;
+use lesson::model::{Init, LogisticRegression};
 
 #[test]
 fn finite_differences_recover_a_known_gradient() {
@@ -49,7 +49,7 @@ fn compare_measures_what_it_says() {
     assert!(compare(&[f64::NAN], &[1.0]).max_abs.is_nan());
 }
 
-fn config(bug: Option<Bug>) -> CheckConfig {
+fn config(bug: Option<Slip>) -> CheckConfig {
     CheckConfig {
         samples: 300,
         eps: 1e-3,
@@ -98,10 +98,10 @@ fn every_injected_bug_is_caught_by_both_witnesses() {
     let mut steps = |k: usize| Batch::range(&split, 100 * (k % 5), 100 * (k % 5) + 100, &device);
     let model = LogisticRegression::new(Init::Zeros, &device);
     for (bug, w_wrong, b_wrong) in [
-        (Bug::NoMean, true, true),
-        (Bug::Sign, true, true),
-        (Bug::Transpose, true, false),
-        (Bug::SoftmaxAxis, true, true),
+        (Slip::NoMean, true, true),
+        (Slip::Sign, true, true),
+        (Slip::Transpose, true, false),
+        (Slip::SoftmaxAxis, true, true),
     ] {
         let rows = check(&model, &batch, &mut steps, &device, &config(Some(bug))).unwrap();
         for r in &rows {
@@ -109,7 +109,7 @@ fn every_injected_bug_is_caught_by_both_witnesses() {
             assert_eq!(!r.passed, wrong, "{bug:?}: {r:?}");
         }
     }
-    let err = check(&model, &batch, &mut steps, &device, &config(Some(Bug::NoSigmaPrime)))
+    let err = check(&model, &batch, &mut steps, &device, &config(Some(Slip::NoSigmaPrime)))
         .unwrap_err()
         .to_string();
     assert!(err.contains("does not apply"), "{err}");

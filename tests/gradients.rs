@@ -5,14 +5,14 @@ mod common;
 
 use burn::tensor::{DType, Device, Distribution, Tensor};
 use common::{max_abs_diff, synthetic_split, values};
-use handgrad::backend::Backend;
-use handgrad::check::reference::{FlatParams, logreg_loss};
-use handgrad::check::{central_difference, compare};
-use handgrad::data::batch::scaled;
-use handgrad::data::{Batch, PIXELS, Split};
-use handgrad::gradients::autodiff_gradients;
-use handgrad::model::{AnalyticGradients, StepGradients};
-use handgrad::model::LogisticRegression;
+use lesson::backend::Backend;
+use common::reference::{FlatParams, logreg_loss};
+use burn_gradcheck::{central_difference, compare};
+use lesson::data::batch::scaled;
+use lesson::data::{Batch, PIXELS, Split};
+use lesson::gradients::autodiff_gradients;
+use lesson::model::{AnalyticGradients, StepGradients};
+use lesson::model::LogisticRegression;
 
 fn cpu_backends() -> Vec<Backend> {
     Backend::compiled_in()

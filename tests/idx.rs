@@ -6,9 +6,9 @@ mod common;
 use std::path::Path;
 
 use common::{synthetic_dataset, temp_dir, write_idx_dir};
-use handgrad::data::idx::{encode_images, encode_labels, gzip, read_images, read_labels};
-use handgrad::data::source::read_split;
-use handgrad::data::{DataSource, DatasetKind, Which};
+use lesson::data::idx::{encode_images, encode_labels, gzip, read_images, read_labels};
+use lesson::data::source::read_split;
+use lesson::data::{DataSource, DatasetKind, Which};
 
 #[test]
 fn round_trip_gzip_and_raw() {

@@ -8,12 +8,13 @@ mod common;
 use std::process::Command;
 
 use common::{max_abs_diff, synthetic_dataset, temp_dir, values, write_idx_dir};
-use handgrad::backend::Backend;
-use handgrad::data::Dataset;
-use handgrad::gradients::GradSource;
-use handgrad::model::{Architecture, Model, ModelConfig};
-use handgrad::sgd::OptimizerKind;
-use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer, TrainerKind};
+use lesson::backend::Backend;
+use lesson::data::Dataset;
+use lesson::gradients::GradSource;
+use lesson::model::{Architecture, Model, ModelConfig};
+use lesson::sgd::OptimizerKind;
+use lesson::inference::EvalPlan;
+use lesson::training::{EpochMetrics, Quiet, TrainConfig, TrainerKind};
 
 /// Every parameter's values, in the module's order.
 fn parameters(model: &Model) -> Vec<f64> {
@@ -39,14 +40,11 @@ fn train(data: &Dataset, architecture: Architecture, config: &TrainConfig) -> (V
     let mut metrics = Vec::new();
     let model = match config.trainer {
         TrainerKind::Loop => {
-            let mut trainer = Trainer::new(model, config.clone(), data, device).unwrap();
-            trainer
-                .run(config.epochs, &mut Quiet, |_, m| {
-                    metrics.push(m.clone());
-                    Ok(())
-                })
-                .unwrap();
-            trainer.into_model()
+            handgrad::overlap::train_overlapped(model, config, data, &device, 0, EvalPlan::for_device(&device), &mut Quiet, |_, m| {
+                metrics.push(m.clone());
+                Ok(())
+            })
+            .unwrap()
         }
         TrainerKind::Learner => {
             // A folder of its own for each run: the tests run in parallel.
@@ -105,7 +103,7 @@ fn four_ways_agree_on_the_logistic_regression() {
 
 #[test]
 fn four_ways_agree_on_the_mlp() {
-    four_ways_agree(Architecture::Mlp { hidden: 16, activation: handgrad::model::Activation::Sigmoid }, 0.5);
+    four_ways_agree(Architecture::Mlp { hidden: 16, activation: lesson::model::Activation::Sigmoid }, 0.5);
 }
 
 fn handgrad(args: &[&str]) -> std::process::Output {
@@ -176,7 +174,7 @@ fn the_learner_reproduces_the_numpy_trajectory_on_fashion_mnist() {
             (field("train_correct="), field("test_correct="))
         })
         .collect::<Vec<_>>();
-    let data = handgrad::data::DataSource { kind: handgrad::data::DatasetKind::FashionMnist, dir: None }
+    let data = lesson::data::DataSource { kind: lesson::data::DatasetKind::FashionMnist, dir: None }
         .load()
         .expect("Fashion-MNIST: apt-get install dataset-fashion-mnist");
     let config = TrainConfig {

@@ -6,17 +6,17 @@ mod common;
 use std::process::Command;
 
 use common::{max_abs_diff, synthetic_dataset, synthetic_split, temp_dir, values, write_idx_dir};
-use handgrad::backend::Backend;
-use handgrad::model::Bug;
-use handgrad::check::gradcheck::{CheckConfig, check};
-use handgrad::data::{Batch, Dataset};
-use handgrad::gradients::autodiff_gradients;
-use handgrad::model::AnalyticGradients;
-use handgrad::model::{Activation, Mlp};
-use handgrad::model::{Architecture, Init, Model};
-use handgrad::gradients::GradSource;
-use handgrad::sgd::OptimizerKind;
-use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+use lesson::backend::Backend;
+use handgrad::check::slips::Slip;
+use handgrad::check::{CheckConfig, check};
+use lesson::data::{Batch, Dataset};
+use lesson::gradients::autodiff_gradients;
+use lesson::model::AnalyticGradients;
+use lesson::model::{Activation, Mlp};
+use lesson::model::{Architecture, Init, Model};
+use lesson::gradients::GradSource;
+use lesson::sgd::OptimizerKind;
+use lesson::training::{EpochMetrics, TrainConfig};
 
 fn cpu_backends() -> Vec<Backend> {
     Backend::compiled_in().into_iter().filter(|b| *b != Backend::Wgpu).collect()
@@ -57,7 +57,7 @@ fn mlp_gradients_equal_autodiff_at_random_parameters() {
     }
 }
 
-fn config(eps: f64, bug: Option<Bug>) -> CheckConfig {
+fn config(eps: f64, bug: Option<Slip>) -> CheckConfig {
     CheckConfig { samples: 300, eps, seed: 2, steps: 20, lr: 0.5, tol: 1e-6, fd_tol: 1e-5, bug }
 }
 
@@ -93,7 +93,7 @@ fn forgetting_sigma_prime_is_caught_in_the_hidden_layer_only() {
     let mut steps = |k: usize| Batch::range(&split, 100 * (k % 5), 100 * (k % 5) + 100, &device);
     device.seed(5);
     let model = Model::Mlp(mlp(Activation::Sigmoid, &device));
-    let rows = check(&model, &batch, &mut steps, &device, &config(1e-3, Some(Bug::NoSigmaPrime))).unwrap();
+    let rows = check(&model, &batch, &mut steps, &device, &config(1e-3, Some(Slip::NoSigmaPrime))).unwrap();
     for r in rows.iter().filter(|r| r.point != "zero") {
         let hidden = r.param == "Wh" || r.param == "bh";
         assert_eq!(!r.passed, hidden, "{r:?}");
@@ -114,9 +114,7 @@ fn drawn_mlp(init: Init) -> Model {
 fn run(data: &Dataset, grad: GradSource, optimizer: OptimizerKind, model: Model) -> (Vec<EpochMetrics>, Model) {
     let device = Backend::default_backend().unwrap().device();
     let config = TrainConfig { epochs: 3, lr: 0.5, batch_size: 50, shuffle_seed: None, grad, optimizer, ..TrainConfig::lab() };
-    let mut trainer = Trainer::new(model, config, data, device).unwrap();
-    let metrics = (0..3).map(|_| trainer.epoch(&mut Quiet).unwrap()).collect();
-    (metrics, trainer.into_model())
+    common::train_epochs(model, &config, data, &device)
 }
 
 fn parameters(model: &Model) -> Vec<f64> {
@@ -206,8 +204,8 @@ fn an_mlp_run_saves_and_reloads_through_the_cli() {
 #[test]
 fn mlp_gradients_match_the_plain_rust_loss() {
     use burn::tensor::DType;
-    use handgrad::check::reference::mlp_loss;
-    use handgrad::check::{central_difference, compare};
+    use common::reference::mlp_loss;
+    use burn_gradcheck::{central_difference, compare};
     for activation in [Activation::Sigmoid, Activation::Relu] {
         let device = cpu_backends()[0].device();
         device.seed(9);

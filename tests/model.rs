@@ -5,9 +5,9 @@ mod common;
 use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 use common::{synthetic_split, values};
-use handgrad::backend::Backend;
-use handgrad::data::Batch;
-use handgrad::model::{Classifier, Init, LogisticRegression};
+use lesson::backend::Backend;
+use lesson::data::Batch;
+use lesson::model::{Classifier, Init, LogisticRegression};
 
 #[test]
 fn the_model_has_7850_parameters_in_the_labs_shapes() {

@@ -8,8 +8,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{synthetic_dataset, temp_dir, values, write_idx_dir};
-use handgrad::backend::Backend;
-use handgrad::inference::predict;
+use lesson::backend::Backend;
+use lesson::inference::predict;
 use handgrad::persist::load_model;
 
 fn handgrad(args: &[&str]) -> Output {
@@ -65,7 +65,7 @@ fn a_reloaded_model_predicts_exactly_as_saved() {
     let device = Backend::default_backend().unwrap().device();
     let (model, meta, _) = load_model(&run, &device).unwrap();
     assert_eq!(meta.epochs_done, 2);
-    let split = handgrad::data::source::read_split(&data, handgrad::data::Which::Test).unwrap();
+    let split = lesson::data::source::read_split(&data, lesson::data::Which::Test).unwrap();
     let predictions = predict(&model, &split, &device);
     let correct = predictions.iter().zip(&split.labels).filter(|(p, l)| p == l).count();
     // The training run's last test count, from its metrics.
@@ -88,7 +88,7 @@ fn write_png(path: &Path, pixels: &[u8], side: u32) {
 #[test]
 fn predict_classifies_a_drawn_digit() {
     let (dir, data, run) = trained("persist-predict", 3_000);
-    let split = handgrad::data::source::read_split(&data, handgrad::data::Which::Test).unwrap();
+    let split = lesson::data::source::read_split(&data, lesson::data::Which::Test).unwrap();
     let device = Backend::default_backend().unwrap().device();
     let (model, _, _) = load_model(&run, &device).unwrap();
     let predictions = predict(&model, &split, &device);
@@ -250,7 +250,7 @@ fn bad_input_is_one_line_and_leaves_nothing_half_written() {
     let other = dir.join("other.bpk");
     let device = Backend::default_backend().unwrap().device();
     let layer = burn::nn::LinearConfig::new(784, 5).init(&device);
-    let wrapped = handgrad::model::LogisticRegression { linear: layer };
+    let wrapped = lesson::model::LogisticRegression { linear: layer };
     let encoded = handgrad::persist::encode(&wrapped).unwrap();
     std::fs::write(&other, &encoded).unwrap();
     let mut meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("model.json")).unwrap()).unwrap();

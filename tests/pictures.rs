@@ -7,8 +7,8 @@ mod common;
 use std::process::Command;
 
 use common::{synthetic_dataset, temp_dir, write_idx_dir};
-use handgrad::data::{CLASSES, PIXELS, Split};
-use handgrad::inference::confusion;
+use lesson::data::{CLASSES, PIXELS, Split};
+use lesson::inference::confusion;
 use handgrad::plot::canvas::{Align, Canvas, WHITE};
 use handgrad::plot::grid::{GridLayout, IMAGE_PX, image_grid};
 use handgrad::plot::tiles::{WEIGHT_TILE, weight_templates, weight_tile_origin};

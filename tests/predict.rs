@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{drawings, huge_png, trained_on_mnist};
-use handgrad::backend::Backend;
-use handgrad::data::Which;
-use handgrad::data::source::read_split;
-use handgrad::inference::predict;
+use lesson::backend::Backend;
+use lesson::data::Which;
+use lesson::data::source::read_split;
+use lesson::inference::predict;
 use handgrad::persist::load_model;
 
 fn handgrad(args: &[&str]) -> Output {
@@ -69,7 +69,7 @@ fn drawings_are_prepared_the_way_mnist_prepared_its_digits() {
         pixels.extend(small.into_raw().into_iter().map(|p| 255 - p));
     }
     let labels: Vec<u8> = drawings.iter().map(|(_, d)| *d as u8).collect();
-    let whole = handgrad::data::Split::new(pixels, labels.clone());
+    let whole = lesson::data::Split::new(pixels, labels.clone());
     let old_right = predict(&model, &whole, &device).iter().zip(&labels).filter(|(p, l)| p == l).count();
 
     eprintln!("drawings right: {right} of 30 prepared as MNIST, {old_right} of 30 resized whole");

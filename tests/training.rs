@@ -4,22 +4,18 @@
 mod common;
 
 use common::{max_abs_diff, synthetic_dataset, values};
-use handgrad::backend::Backend;
-use handgrad::data::Dataset;
-use handgrad::gradients::GradSource;
-use handgrad::model::{Init, LogisticRegression};
-use handgrad::sgd::OptimizerKind;
-use handgrad::shuffle::epoch_order;
-use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+use lesson::backend::Backend;
+use lesson::data::Dataset;
+use lesson::gradients::GradSource;
+use lesson::model::{Init, LogisticRegression};
+use lesson::sgd::OptimizerKind;
+use lesson::shuffle::epoch_order;
+use lesson::training::{EpochMetrics, Quiet, TrainConfig};
 
 fn run(data: &Dataset, config: TrainConfig) -> (Vec<EpochMetrics>, Vec<f64>, Vec<f64>) {
     let device = Backend::default_backend().unwrap().device();
     let model = LogisticRegression::new(Init::Zeros, &device);
-    let mut trainer = Trainer::new(model, config.clone(), data, device).unwrap();
-    let metrics: Vec<_> = (0..config.epochs)
-        .map(|_| trainer.epoch(&mut Quiet).unwrap())
-        .collect();
-    let model = trainer.into_model();
+    let (metrics, model) = common::train_epochs(model, &config, data, &device);
     (metrics, values(model.w()), values(model.b()))
 }
 
@@ -101,15 +97,22 @@ fn shuffled_training_is_reproducible_and_differs_from_in_order() {
 #[test]
 fn bad_settings_are_refused() {
     let ok = TrainConfig::lab();
-    for (bad, needle) in [
-        (TrainConfig { epochs: 0, ..ok.clone() }, "--epochs"),
-        (TrainConfig { lr: 0.0, ..ok.clone() }, "--lr"),
-        (TrainConfig { lr: f64::NAN, ..ok.clone() }, "--lr"),
-        (TrainConfig { batch_size: 0, ..ok.clone() }, "--batch-size"),
-        (TrainConfig { batch_size: 60_001, ..ok.clone() }, "larger than the training set"),
+    // The lesson says what is wrong in the lab's words; the command line names the flag
+    // (tests/cli.rs).
+    use lesson::invalid::Setting;
+    for (bad, setting, text) in [
+        (TrainConfig { epochs: 0, ..ok.clone() }, Setting::Epochs, "the number of epochs must be at least 1"),
+        (TrainConfig { lr: 0.0, ..ok.clone() }, Setting::LearningRate, "the learning rate η must be a positive finite number, got 0"),
+        (TrainConfig { lr: f64::NAN, ..ok.clone() }, Setting::LearningRate, "the learning rate η must be a positive finite number, got NaN"),
+        (TrainConfig { batch_size: 0, ..ok.clone() }, Setting::BatchSize, "the batch size tb must be at least 1"),
+        (
+            TrainConfig { batch_size: 60_001, ..ok.clone() },
+            Setting::BatchSize,
+            "the batch size tb 60001 is larger than the training set (60000 images)",
+        ),
     ] {
-        let err = bad.validate(60_000).unwrap_err().to_string();
-        assert!(err.contains(needle), "{err}");
+        let err = bad.validate(60_000).unwrap_err();
+        assert_eq!((err.setting, err.to_string().as_str()), (setting, text));
     }
     ok.validate(60_000).unwrap();
 }
@@ -125,18 +128,16 @@ fn overlapped_evaluation_reports_what_the_sequential_loop_reports() {
     let (sequential, w, _) = run(&data, config.clone());
 
     let model = LogisticRegression::new(Init::Zeros, &device);
-    let mut trainer = Trainer::new(model, config.clone(), &data, device).unwrap();
     // Two threads, so that each evaluation overlaps the next epoch's steps.
-    trainer.eval_plan = handgrad::inference::EvalPlan { chunk: 128, threads: 2 };
+    let plan = lesson::inference::EvalPlan { chunk: 128, threads: 2 };
     let mut reported = Vec::new();
     let mut snapshots = Vec::new();
-    trainer
-        .run(config.epochs, &mut Quiet, |model, metrics| {
-            snapshots.push(values(model.w()));
-            reported.push(metrics.clone());
-            Ok(())
-        })
-        .unwrap();
+    handgrad::overlap::train_overlapped(model, &config, &data, &device, 0, plan, &mut Quiet, |model, metrics| {
+        snapshots.push(values(model.w()));
+        reported.push(metrics.clone());
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(reported.len(), 3);
     for (a, b) in reported.iter().zip(&sequential) {
         assert_eq!(

@@ -8,13 +8,13 @@ mod common;
 use std::process::Command;
 
 use common::{max_abs_diff, synthetic_dataset, synthetic_split, values};
-use handgrad::backend::{Backend, wgpu_adapters};
-use handgrad::data::{Batch, Dataset};
-use handgrad::gradients::autodiff_gradients;
-use handgrad::model::AnalyticGradients;
-use handgrad::inference::{EvalPlan, evaluate, evaluate_with};
-use handgrad::model::{Init, LogisticRegression};
-use handgrad::training::{EpochMetrics, Quiet, TrainConfig, Trainer};
+use lesson::backend::{Backend, wgpu_adapters};
+use lesson::data::{Batch, Dataset};
+use lesson::gradients::autodiff_gradients;
+use lesson::model::AnalyticGradients;
+use lesson::inference::{EvalPlan, evaluate, evaluate_with};
+use lesson::model::{Init, LogisticRegression};
+use lesson::training::{EpochMetrics, TrainConfig};
 
 fn wgpu() -> burn::tensor::Device {
     let adapters = wgpu_adapters();
@@ -52,9 +52,8 @@ fn train(data: &Dataset, backend: Backend, device: burn::tensor::Device) -> Vec<
         ..TrainConfig::lab()
     };
     let model = LogisticRegression::new(Init::Zeros, &device);
-    let mut trainer = Trainer::new(model, config, data, device).unwrap();
     let _ = backend;
-    (0..3).map(|_| trainer.epoch(&mut Quiet).unwrap()).collect()
+    common::train_epochs(model, &config, data, &device).0
 }
 
 #[test]
@@ -127,7 +126,7 @@ fn devices_lists_the_adapter_and_a_missing_driver_is_one_line() {
 /// the comparison with autodiff runs on wgpu itself.
 #[test]
 fn gradcheck_passes_on_wgpu_with_its_f64_side_on_the_cpu() {
-    use handgrad::check::gradcheck::{CheckConfig, check};
+    use handgrad::check::{CheckConfig, check};
     let device = wgpu();
     let split = synthetic_split(300, 12);
     let batch = Batch::range(&split, 0, 100, &device);

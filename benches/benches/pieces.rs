@@ -5,12 +5,12 @@
 //! `handgrad bench`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use handgrad::backend::Backend;
-use handgrad::data::{Batches, DataSource, DatasetKind};
-use handgrad::gradients::GradSource;
-use handgrad::inference::evaluate;
-use handgrad::model::{Init, LogisticRegression};
-use handgrad::sgd::{Optimizer, OptimizerKind, sgd_step};
+use lesson::backend::Backend;
+use lesson::data::{Batches, DataSource, DatasetKind};
+use lesson::gradients::GradSource;
+use lesson::inference::evaluate;
+use lesson::model::{Init, LogisticRegression};
+use lesson::sgd::{Optimizer, OptimizerKind, sgd_step};
 
 fn fashion() -> Option<DataSource> {
     let source = DataSource {

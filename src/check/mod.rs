@@ -1,74 +1,137 @@
-//! Checking gradients: [`gradcheck`] for any burn module (hand-written gradients against
-//! autodiff and against central finite differences in f64), the error measures used to
-//! compare two gradients, and [`reference`], a plain-Rust f64 loss of handgrad's two models —
-//! an independent witness for the tests.
+//! handgrad's gradient check of its two models, on burn-gradcheck (`gradcheck/`): the analytic
+//! gradients against burn's autodiff and against f64 finite differences of burn's own
+//! cross-entropy, at three points; and [`slips`], the mistakes students make, each written as
+//! the wrong formula, for the check to catch.
 
-pub mod gradcheck;
-mod models;
-pub mod reference;
+pub mod slips;
 
-/// Central finite difference of `f` along coordinate `i` of `x`, on the five-point stencil
-///
-/// `∂f/∂xᵢ ≈ (−f(x+2ε) + 8 f(x+ε) − 8 f(x−ε) + f(x−2ε)) / 12ε`,
-///
-/// whose truncation error is O(ε⁴) (the plain `(f(x+ε) − f(x−ε)) / 2ε` is O(ε²)): with
-/// ε = 10⁻³ in f64 both truncation and rounding stay near 10⁻¹², far below the 10⁻⁶ a
-/// relative check asks for.
-pub fn central_difference(f: &dyn Fn(&[f64]) -> f64, x: &[f64], i: usize, eps: f64) -> f64 {
-    let mut probe = x.to_vec();
-    let mut at = |offset: f64| {
-        probe[i] = x[i] + offset;
-        f(&probe)
-    };
-    let (p2, p1, m1, m2) = (at(2.0 * eps), at(eps), at(-eps), at(-2.0 * eps));
-    (8.0 * (p1 - m1) - (p2 - m2)) / (12.0 * eps)
-}
+use anyhow::{Result, bail};
+use burn::module::{ModuleMapper, Param};
+use burn::nn::loss::CrossEntropyLoss;
+use burn::tensor::{DType, Device, Distribution, Tensor};
+use burn_gradcheck::{At, CheckRow, GradCheck};
+use serde::Serialize;
 
-/// How far apart two gradients are.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Comparison {
-    /// `maxᵢ |aᵢ − bᵢ|`.
-    pub max_abs: f64,
-    /// `maxᵢ |aᵢ − bᵢ| / max(|aᵢ|, |bᵢ|, τ·s)` with `s` the largest entry of either and
-    /// τ = [`REL_FLOOR`]: an entry far smaller than the gradient's scale (an exact zero, say)
-    /// is measured against that scale, as its own size is below what any witness resolves.
-    pub max_rel: f64,
-    /// `⟨a, b⟩ / (‖a‖ ‖b‖)` (1 when both are zero).
-    pub cosine: f64,
-    /// Entries compared.
-    pub entries: usize,
-}
+use crate::backend::Backend;
+use crate::data::Batch;
+use crate::gradients::GradSource;
+use crate::sgd::{Optimizer, sgd_step};
+use slips::{Slip, Slippable};
 
-/// Relative to the gradient's largest entry, the smallest scale an entry's relative error is
-/// measured against.
-pub const REL_FLOOR: f64 = 1e-3;
-
-/// Compares two gradients entry by entry.
-pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
-    assert_eq!(a.len(), b.len(), "gradients of different sizes");
-    let largest = a.iter().chain(b).fold(0f64, |m, v| m.max(v.abs()));
-    let floor = (REL_FLOOR * largest).max(f64::MIN_POSITIVE);
-    let (mut max_abs, mut max_rel) = (0f64, 0f64);
-    let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        let diff = (x - y).abs();
-        let rel = diff / x.abs().max(y.abs()).max(floor);
-        // NaN must not hide behind `max`.
-        max_abs = if diff.is_nan() { f64::NAN } else { max_abs.max(diff) };
-        max_rel = if rel.is_nan() { f64::NAN } else { max_rel.max(rel) };
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
+/// Where finite differences in f64 are right for a module on `device`: there, unless it is a
+/// GPU (wgpu), whose shaders have no f64 `exp` and `log`; then on a CPU backend of this
+/// binary. With neither, f32 on `device`.
+pub fn exact_f64(device: &Device) -> At {
+    let on_gpu = Backend::of(device) == Some(Backend::Wgpu);
+    let cpu = Backend::compiled_in().into_iter().find(|b| *b != Backend::Wgpu);
+    match (on_gpu, cpu) {
+        (true, Some(cpu)) => At { dtype: DType::F64, device: cpu.device() },
+        (false, _) if device.supports_dtype(DType::F64) => At { dtype: DType::F64, device: device.clone() },
+        _ => At { dtype: DType::F32, device: device.clone() },
     }
-    let cosine = if na == 0.0 && nb == 0.0 {
-        1.0
-    } else {
-        dot / (na.sqrt() * nb.sqrt())
+}
+
+/// The settings of handgrad's `gradcheck`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckConfig {
+    /// Weight entries checked by finite differences (every bias entry is).
+    pub samples: usize,
+    /// The finite-difference step ε.
+    pub eps: f64,
+    /// Seed of the random point and of the sampled entries.
+    pub seed: u64,
+    /// SGD steps before the third point.
+    pub steps: usize,
+    /// Learning rate of those steps.
+    pub lr: f64,
+    /// Tolerance on `max |analytic − autodiff|`.
+    pub tol: f64,
+    /// Tolerance on the max relative error of analytic against finite differences.
+    pub fd_tol: f64,
+    /// A slip to make in the analytic gradient (`--inject-bug`).
+    pub bug: Option<Slip>,
+}
+
+/// handgrad's gradient check of one of its models on `batch` (f32, on `device`), at three
+/// points: zero, random, and after `steps` SGD steps on `steps_batches`.
+pub fn check<M: Slippable>(
+    start: &M,
+    batch: &Batch,
+    steps_batches: &mut dyn FnMut(usize) -> Batch,
+    device: &Device,
+    cfg: &CheckConfig,
+) -> Result<Vec<CheckRow>> {
+    if let Some(slip) = cfg.bug.filter(|&slip| start.with_slip(batch, slip).is_none()) {
+        bail!("--inject-bug {} does not apply to this model", slip.name());
+    }
+    let zero = start.clone().map(&mut Fill(0.0));
+    device.seed(cfg.seed);
+    // The same parameters (ids kept: gradients are looked up by them), drawn from N(0, 0.1²).
+    let random = start.clone().map(&mut Normal { sigma: 0.1, device });
+    let mut trained = start.clone();
+    let mut sgd = Optimizer::Manual;
+    for k in 0..cfg.steps {
+        trained = sgd_step(trained, &steps_batches(k), GradSource::Manual, &mut sgd, cfg.lr).model;
+    }
+
+    // The loss of eq. (3) as burn computes it (`CrossEntropyLoss`, the mean over the batch):
+    // the finite differences do not lean on handgrad's own `loss.rs`.
+    let loss = |m: &M, at: &At| {
+        let logits = m.logits(at.input(&batch.images));
+        CrossEntropyLoss::new(None, &logits.device()).forward(logits, at.int_input(&batch.labels))
     };
-    Comparison {
-        max_abs,
-        max_rel,
-        cosine,
-        entries: a.len(),
+    // The model's own backward pass, or a student's with the slip asked for.
+    let analytic = |m: &M, at: &At| {
+        let batch = Batch {
+            images: at.input(&batch.images),
+            labels: at.int_input(&batch.labels),
+            y_star: at.input(&batch.y_star),
+        };
+        match cfg.bug {
+            None => m.analytic_gradients(&batch).grads,
+            Some(slip) => m.with_slip(&batch, slip).expect("checked above"),
+        }
+    };
+    let settings = GradCheck {
+        samples: cfg.samples,
+        eps: cfg.eps,
+        seed: cfg.seed,
+        tol: cfg.tol,
+        fd_tol: cfg.fd_tol,
+        differences_at: Some(exact_f64(device)),
+    };
+    let mut rows = Vec::new();
+    for (point, model) in [
+        ("zero".to_string(), zero),
+        (format!("random σ=0.1 seed {}", cfg.seed), random),
+        (format!("after {} SGD steps", cfg.steps), trained),
+    ] {
+        let names = model.parameter_names().into_iter().map(|(id, name)| (id, name.to_string())).collect();
+        rows.extend(settings.run(&point, &model, &loss, Some(&analytic), &names)?);
+    }
+    Ok(rows)
+}
+
+
+/// Sets every float parameter of a module to a constant.
+struct Fill(f64);
+
+impl ModuleMapper for Fill {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let value = self.0;
+        param.map(|t| t.zeros_like().add_scalar(value))
+    }
+}
+
+/// Draws every float parameter of a module from N(0, σ²) on `device`, in the module's order.
+struct Normal<'a> {
+    sigma: f64,
+    device: &'a Device,
+}
+
+impl ModuleMapper for Normal<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (sigma, device) = (self.sigma, self.device);
+        param.map(|t| Tensor::random(t.shape(), Distribution::Normal(0.0, sigma), device))
     }
 }

@@ -15,7 +15,7 @@ use crate::cli::BenchArgs;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
 use crate::gradients::GradSource;
-use crate::model::{Init, LogisticRegression};
+use crate::model::{Activation, Architecture, Init, LogisticRegression, ModelKind};
 use crate::sgd::OptimizerKind;
 use crate::training::TrainerKind;
 
@@ -256,20 +256,20 @@ fn scaling(backends: &[Backend], data: &crate::data::Dataset, steps: usize) -> R
         let device = backend.open()?;
         // A software driver (no GPU among the adapters) gets the cells it finishes in seconds.
         let slow = backend == Backend::Wgpu && software_wgpu();
-        let plan: Vec<(Option<usize>, usize)> = [(None, 10), (None, 100), (None, 1_000), (None, 10_000)]
-            .into_iter()
-            .chain([100, 1_000, 4_096].map(|l| (Some(l), 100)))
-            .filter(|(hidden, tb)| !slow || (*tb <= 1_000 && hidden.is_none_or(|l| l <= 100)))
-            .collect();
-        for (hidden, tb) in plan {
-            let model = match hidden {
-                None => crate::model::ModelConfig { architecture: crate::model::Architecture::Logreg, init: Init::Zeros }.init(&device),
-                Some(l) => crate::model::ModelConfig {
-                    architecture: crate::model::Architecture::Mlp { hidden: l, activation: crate::model::Activation::Sigmoid },
-                    init: Init::Normal,
-                }
-                .init(&device),
-            };
+        // Every model of the lesson: one without a hidden layer at batch 10 to 10 000, one
+        // with a hidden layer at 100, 1 000 and 4 096 units, at batch 100.
+        let mut plan: Vec<(Architecture, usize)> = Vec::new();
+        for kind in ModelKind::ALL {
+            let sized = |l| Architecture::new(kind, l, Activation::Sigmoid).expect("a valid size");
+            match sized(100).hidden_units() {
+                None => plan.extend([10, 100, 1_000, 10_000].map(|tb| (sized(100), tb))),
+                Some(_) => plan.extend([100, 1_000, 4_096].map(|l| (sized(l), 100))),
+            }
+        }
+        plan.retain(|(a, tb)| !slow || (*tb <= 1_000 && a.hidden_units().is_none_or(|l| l <= 100)));
+        for (architecture, tb) in plan {
+            let hidden = architecture.hidden_units();
+            let model = architecture.init(architecture.default_init(), &device);
             let name = match hidden {
                 None => "logistic regression".to_string(),
                 Some(l) => format!("MLP, {l} hidden"),

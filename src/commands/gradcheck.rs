@@ -7,11 +7,11 @@ use serde::Serialize;
 use crate::backend::Backend;
 use burn::tensor::DType;
 
-use crate::check::gradcheck::{CheckConfig, CheckRow, check, exact_f64, table};
+use crate::check::{CheckConfig, check, exact_f64};
+use burn_gradcheck::{CheckRow, table};
 use crate::cli::GradcheckArgs;
 use crate::data::{Batches, Which};
 use crate::training::{validate_batch_size, validate_lr};
-use crate::model::{Activation, Architecture};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -28,7 +28,7 @@ struct Report<'a> {
 pub fn run(args: &GradcheckArgs) -> Result<()> {
     let backend = args.device.backend()?;
     let architecture = args.model.architecture()?;
-    let relu = matches!(architecture, Architecture::Mlp { activation: Activation::Relu, .. });
+    let relu = architecture.has_kinks();
     let eps = args.eps.unwrap_or(if relu { 1e-5 } else { 1e-3 });
     let fd_tol = args.fd_tol.unwrap_or(if relu { 1e-5 } else { 1e-6 });
     if !(eps.is_finite() && eps > 0.0) {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::PredictArgs;
 use crate::data::Split;
-use crate::data::drawing::{Ink, load_drawing};
+use crate::drawing::{Ink, load_drawing};
 use crate::explain::{self, Prediction};
 use crate::persist::load_model;
 use crate::plot::grid::ascii_preview;

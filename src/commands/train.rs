@@ -17,7 +17,9 @@ use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
 use crate::gradients::GradSource;
 use crate::sgd::OptimizerKind;
-use crate::training::{EpochMetrics, TrainConfig, Trainer, TrainerKind};
+use crate::inference::EvalPlan;
+use crate::overlap::train_overlapped;
+use crate::training::{EpochMetrics, TrainConfig, TrainerKind};
 
 /// Trains (or resumes), printing a line per epoch and writing the run's files.
 pub fn run(args: &TrainArgs) -> Result<()> {
@@ -81,10 +83,10 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     let model = match config.trainer {
         TrainerKind::Loop => {
-            let mut trainer = Trainer::new(model, config.clone(), &data, device.clone())?;
-            trainer.epochs_done = epochs_done;
-            trainer.run(config.epochs, &mut BatchBar::for_stderr(), on_epoch)?;
-            trainer.into_model()
+            {
+                let plan = EvalPlan::for_device(&device);
+                train_overlapped(model, &config, &data, &device, epochs_done, plan, &mut BatchBar::for_stderr(), on_epoch)?
+            }
         }
         TrainerKind::Learner => {
             // burn-train's own logs and checkpoints: a folder per launch, replaced if stale.
@@ -340,7 +342,7 @@ fn run_config(args: &TrainArgs) -> Result<RunConfig> {
             test_limit: args.test_limit,
         },
         training: TrainConfig {
-            epochs: args.epochs.unwrap_or(20),
+            epochs: args.epochs.unwrap_or(TrainConfig::LAB_EPOCHS),
             lr: args.lr,
             batch_size: args.batch_size,
             shuffle_seed: args.shuffle.then_some(args.seed),

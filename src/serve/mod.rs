@@ -34,7 +34,7 @@ use axum::response::{IntoResponse, Response};
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::data::drawing::{Ink, decode_drawing_within};
+use crate::drawing::{Ink, decode_drawing_within};
 use crate::explain::{self, Explanation, Guess, Prediction};
 use crate::model::Model;
 use crate::persist::ModelMeta;

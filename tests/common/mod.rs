@@ -2,15 +2,16 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod reference;
 
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Tensor;
-use handgrad::data::idx::{encode_images, encode_labels, gzip};
-use handgrad::data::source::read_split;
-use handgrad::data::{CLASSES, Dataset, DatasetKind, PIXELS, Split, Which};
+use lesson::data::idx::{encode_images, encode_labels, gzip};
+use lesson::data::source::read_split;
+use lesson::data::{CLASSES, Dataset, DatasetKind, PIXELS, Split, Which};
 use handgrad::plot::canvas::{Align, Canvas};
-use handgrad::shuffle::SplitMix64;
+use lesson::shuffle::SplitMix64;
 
 /// `n` 28×28 images whose class can be learned: class `c` lights a band of rows
 /// (2c+4 .. 2c+8) with noise everywhere, so a linear model separates most of them.
@@ -92,7 +93,7 @@ pub fn trained_on_mnist(name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
         kind: DatasetKind::Mnist,
         origin: "MNIST test set, split".into(),
         train: digits.head(8_000),
-        test: handgrad::data::Split::new(digits.pixels[8_000 * 784..].to_vec(), digits.labels[8_000..].to_vec()),
+        test: lesson::data::Split::new(digits.pixels[8_000 * 784..].to_vec(), digits.labels[8_000..].to_vec()),
     };
     write_idx_dir(&data, &dataset, true);
     let run = dir.join("run");
@@ -155,4 +156,21 @@ pub fn png_header_only(w: u32, h: u32) -> Vec<u8> {
     chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
     chunk(&mut png, b"IEND", &[]);
     png
+}
+
+/// The lesson's loop, [`lesson::training::train`], from epoch 0: every epoch's metrics and
+/// the trained model.
+pub fn train_epochs<M: lesson::model::AnalyticGradients>(
+    model: M,
+    config: &lesson::training::TrainConfig,
+    data: &Dataset,
+    device: &burn::tensor::Device,
+) -> (Vec<lesson::training::EpochMetrics>, M) {
+    let mut metrics = Vec::new();
+    let model = lesson::training::train(model, config, data, device, 0, &mut lesson::training::Quiet, |_, m| {
+        metrics.push(m.clone());
+        Ok(())
+    })
+    .unwrap();
+    (metrics, model)
 }

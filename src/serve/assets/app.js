@@ -128,9 +128,12 @@ function show(answer) {
   const names = [];
   for (const g of answer.classes) names[g.class] = g.name;
   const why = answer.explanation;
-  document.getElementById("why-logreg").hidden = why.kind !== "logreg";
-  document.getElementById("why-mlp").hidden = why.kind !== "mlp";
-  if (why.kind === "logreg") showEvidence(why, best.class, names);
+  // What the model shows of itself: evidence maps (scores that are sums over the pixels) or
+  // a hidden layer's activations.
+  const evidence = why.evidence !== undefined;
+  document.getElementById("why-logreg").hidden = !evidence;
+  document.getElementById("why-mlp").hidden = evidence;
+  if (evidence) showEvidence(why, best.class, names);
   else showHidden(why, best.class, names);
 
   document.body.dataset.state = "shown";

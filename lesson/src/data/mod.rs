@@ -5,7 +5,6 @@
 //! of a split becomes tensors is [`batch`].
 
 pub mod batch;
-pub mod drawing;
 pub mod idx;
 pub mod source;
 

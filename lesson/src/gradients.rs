@@ -50,7 +50,7 @@ pub fn autodiff_gradients<M: Classifier>(model: &M, batch: &Batch) -> StepGradie
 }
 
 /// The same module with every parameter on the autodiff device, its gradient tracked.
-pub(crate) fn tracked<M: Module>(model: M) -> M {
+pub fn tracked<M: Module>(model: M) -> M {
     model.map(&mut Track)
 }
 

@@ -4,6 +4,7 @@
 //!
 //! As in burn's guide, a model is built from its configuration: [`ModelConfig::init`].
 
+pub mod inside;
 pub mod logreg;
 pub mod loss;
 pub mod mlp;
@@ -14,7 +15,9 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::data::Batch;
+use crate::invalid::{Invalid, Setting};
 
+pub use inside::{Inside, Inspect, Templates, TemplatesOf};
 pub use logreg::LogisticRegression;
 pub use mlp::{Activation, Mlp};
 
@@ -34,66 +37,8 @@ pub struct StepGradients {
 
 /// A model whose gradients are written by hand, next to its forward pass.
 pub trait AnalyticGradients: Classifier {
-    /// The gradients of the mean cross-entropy of `batch`, from the formulas — with `bug`
-    /// injected on the way when one is given (for the gradient check to catch; a bug that
-    /// has no line in this model, such as `NoSigmaPrime` in the logistic regression, changes
-    /// nothing).
-    fn analytic_gradients_with(&self, batch: &Batch, bug: Option<Bug>) -> StepGradients;
-
-    /// The gradients of the mean cross-entropy of `batch`, from the formulas.
-    fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
-        self.analytic_gradients_with(batch, None)
-    }
-}
-
-/// A mistake students make in the backward pass, injected into the real one (`--inject-bug`)
-/// to show that the gradient check catches it. Each is one `match` arm on the line it spoils.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Bug {
-    /// Forgets the 1/tb of eq. (4)–(5): sums over the batch instead of averaging.
-    NoMean,
-    /// Uses Y* − Ŷ instead of Ŷ − Y*: a step uphill.
-    Sign,
-    /// Reshapes Δᵀ X (10 × 784) to 784 × 10 instead of transposing it (for the MLP, the same
-    /// slip on the first layer: δʰᵀ X reshaped to 784 × L).
-    Transpose,
-    /// Normalizes the softmax over the batch (axis 0) instead of over the classes.
-    SoftmaxAxis,
-    /// Forgets σ'(U) in the hidden layer's δʰ (MLP only).
-    NoSigmaPrime,
-}
-
-impl Bug {
-    /// Every bug.
-    pub const ALL: [Bug; 5] = [Bug::NoMean, Bug::Sign, Bug::Transpose, Bug::SoftmaxAxis, Bug::NoSigmaPrime];
-
-    /// Its name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Bug::NoMean => "no-mean",
-            Bug::Sign => "sign",
-            Bug::Transpose => "transpose",
-            Bug::SoftmaxAxis => "softmax-axis",
-            Bug::NoSigmaPrime => "no-sigma-prime",
-        }
-    }
-
-    /// What the mistake is, in words.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Bug::NoMean => "forgets the 1/tb of eq. (4)-(5)",
-            Bug::Sign => "uses Y* - Ŷ instead of Ŷ - Y*",
-            Bug::Transpose => "computes Δᵀ X (10×784) and reshapes it to 784×10",
-            Bug::SoftmaxAxis => "normalizes the softmax over the batch instead of the classes",
-            Bug::NoSigmaPrime => "forgets σ'(U) in δʰ",
-        }
-    }
-
-    /// Whether the mistake can be made in a model of this architecture.
-    pub fn applies_to(self, architecture: Architecture) -> bool {
-        !(self == Bug::NoSigmaPrime && architecture == Architecture::Logreg)
-    }
+    /// The gradients of the mean cross-entropy of `batch` (eq. 3), from the formulas.
+    fn analytic_gradients(&self, batch: &Batch) -> StepGradients;
 }
 
 /// How the parameters start.
@@ -119,7 +64,29 @@ impl Init {
     }
 }
 
-/// Which model, and its shape: what `--model`, `--hidden` and `--activation` say.
+/// The lab's models, by the name `kind` has in model.json and on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// Exercise 1, [`LogisticRegression`].
+    Logreg,
+    /// Exercise 2, the perceptron of [`mlp`].
+    Mlp,
+}
+
+impl ModelKind {
+    /// Every model.
+    pub const ALL: [ModelKind; 2] = [ModelKind::Logreg, ModelKind::Mlp];
+
+    /// Its name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Logreg => "logreg",
+            ModelKind::Mlp => "mlp",
+        }
+    }
+}
+
+/// Which model, and its shape: one type from the command line to model.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Architecture {
@@ -135,6 +102,40 @@ pub enum Architecture {
 }
 
 impl Architecture {
+    /// The architecture of a `kind`, with `hidden` units of `activation` where it has a
+    /// hidden layer; checked.
+    pub fn new(kind: ModelKind, hidden: usize, activation: Activation) -> Result<Self, Invalid> {
+        let architecture = match kind {
+            ModelKind::Logreg => Architecture::Logreg,
+            ModelKind::Mlp => Architecture::Mlp { hidden, activation },
+        };
+        architecture.validate()?;
+        Ok(architecture)
+    }
+
+    /// Checks what the type alone does not (a model.json edited by hand may say anything).
+    pub fn validate(self) -> Result<(), Invalid> {
+        match self {
+            Architecture::Mlp { hidden: 0, .. } => {
+                Err(Invalid { setting: Setting::HiddenUnits, problem: "must be at least 1".into() })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Its hidden units, if it has a hidden layer.
+    pub fn hidden_units(self) -> Option<usize> {
+        match self {
+            Architecture::Logreg => None,
+            Architecture::Mlp { hidden, .. } => Some(hidden),
+        }
+    }
+
+    /// Whether its loss has kinks (ReLU's at 0), which finite differences must not straddle.
+    pub fn has_kinks(self) -> bool {
+        matches!(self, Architecture::Mlp { activation: Activation::Relu, .. })
+    }
+
     /// How the lab starts it: zeros for the (convex) logistic regression, random for the MLP.
     pub fn default_init(self) -> Init {
         match self {
@@ -185,7 +186,7 @@ impl ModelConfig {
 }
 
 /// Sets every parameter of a module to zero.
-pub(crate) struct Zero;
+pub struct Zero;
 
 impl burn::module::ModuleMapper for Zero {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
@@ -241,76 +242,41 @@ impl Classifier for Model {
     }
 }
 
-impl AnalyticGradients for Model {
-    fn analytic_gradients_with(&self, batch: &Batch, bug: Option<Bug>) -> StepGradients {
+impl Inspect for Model {
+    fn kind(&self) -> &'static str {
         match self {
-            Model::Logreg(m) => m.analytic_gradients_with(batch, bug),
-            Model::Mlp(m) => m.analytic_gradients_with(batch, bug),
+            Model::Logreg(m) => m.kind(),
+            Model::Mlp(m) => m.kind(),
+        }
+    }
+
+    fn parameter_names(&self) -> Vec<(burn::module::ParamId, &'static str)> {
+        match self {
+            Model::Logreg(m) => m.parameter_names(),
+            Model::Mlp(m) => m.parameter_names(),
+        }
+    }
+
+    fn templates(&self) -> Templates {
+        match self {
+            Model::Logreg(m) => m.templates(),
+            Model::Mlp(m) => m.templates(),
+        }
+    }
+
+    fn inside(&self, x: Tensor<2>) -> Inside {
+        match self {
+            Model::Logreg(m) => m.inside(x),
+            Model::Mlp(m) => m.inside(x),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backend::Backend;
-    use crate::data::{PIXELS, Split};
-    use crate::shuffle::SplitMix64;
-
-    fn values(grads: &GradientsParams, model: &Model) -> Vec<Vec<f32>> {
-        let mut out = Vec::new();
-        model.visit(&mut Collect { grads, out: &mut out });
-        out
-    }
-
-    /// Each parameter's gradient, as raw f32 values, in the module's order.
-    struct Collect<'a> {
-        grads: &'a GradientsParams,
-        out: &'a mut Vec<Vec<f32>>,
-    }
-
-    impl burn::module::ModuleVisitor for Collect<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let grad = self.grads.get::<D>(param.id).expect("every parameter has a gradient");
-            self.out.push(grad.into_data().iter::<f32>().collect());
-        }
-    }
-
-    fn setup() -> (Device, Batch, Vec<Model>) {
-        let device = Backend::default_backend().unwrap().device();
-        let mut rng = SplitMix64::new(7);
-        let pixels: Vec<u8> = (0..20 * PIXELS).map(|_| rng.below(256) as u8).collect();
-        let labels: Vec<u8> = (0..20).map(|_| rng.below(10) as u8).collect();
-        let batch = Batch::gather(&Split::new(pixels, labels), &(0..20).collect::<Vec<_>>(), &device);
-        device.seed(3);
-        let models = [
-            Architecture::Logreg,
-            Architecture::Mlp { hidden: 7, activation: Activation::Sigmoid },
-            Architecture::Mlp { hidden: 7, activation: Activation::Relu },
-        ]
-        .map(|a| a.init(Init::Normal, &device))
-        .to_vec();
-        (device, batch, models)
-    }
-
-    /// The gradient check injects its bugs into the real backward pass: with no bug, that pass
-    /// is the training gradient bit for bit; a bug with no line in a model changes nothing;
-    /// every other bug changes the gradient.
-    #[test]
-    fn bugs_go_through_the_real_backward_pass() {
-        let (_device, batch, models) = setup();
-        for model in &models {
-            let real = values(&model.analytic_gradients(&batch).grads, model);
-            let unbugged = values(&model.analytic_gradients_with(&batch, None).grads, model);
-            assert_eq!(real, unbugged, "{:?}", model.architecture());
-            for bug in Bug::ALL {
-                let bugged = values(&model.analytic_gradients_with(&batch, Some(bug)).grads, model);
-                if bug.applies_to(model.architecture()) {
-                    assert_ne!(real, bugged, "{bug:?} changes nothing in {:?}", model.architecture());
-                } else {
-                    assert_eq!(real, bugged, "{bug:?} in {:?}", model.architecture());
-                }
-            }
+impl AnalyticGradients for Model {
+    fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
+        match self {
+            Model::Logreg(m) => m.analytic_gradients(batch),
+            Model::Mlp(m) => m.analytic_gradients(batch),
         }
     }
 }

@@ -11,8 +11,9 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 
-use super::loss::{batch_divisor, cross_entropy, output_error, softmax, untranspose};
-use super::{AnalyticGradients, Bug, Classifier, StepGradients};
+use super::inside::{Inside, Inspect, Templates, TemplatesOf, to_vec};
+use super::loss::{cross_entropy, softmax, sum_over_batch};
+use super::{AnalyticGradients, Classifier, StepGradients};
 use crate::data::{Batch, CLASSES, PIXELS};
 
 /// The hidden layer's activation σ.
@@ -154,33 +155,26 @@ impl Classifier for Mlp {
 }
 
 impl AnalyticGradients for Mlp {
-    fn analytic_gradients_with(&self, batch: &Batch, bug: Option<Bug>) -> StepGradients {
-        let x = batch.images.clone();
-        let tb = batch_divisor(batch.len(), bug);
+    fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
+        let (x, y_star) = (batch.images.clone(), batch.y_star.clone());
+        let tb = batch.len() as f64;
 
         // Forward.
         let u = self.hidden.forward(x.clone()); //                 U = X Wʰ + bʰ
         let (h, dh) = self.activate(u); //                          H = σ(U), and σ'(U)
         let s = self.output.forward(h.clone()); //                 S = H Wʸ + bʸ
-        let (y_hat, log_y_hat) = softmax(s.clone()); //             Ŷ = softmax(S)
+        let (y_hat, log_y_hat) = softmax(s); //                     Ŷ = softmax(S)
 
-        // Backward, output layer: the logistic regression's formulas (eq. 4–5), with H as input.
-        let delta_y = output_error(s, y_hat, batch.y_star.clone(), bug); // δʸ = Ŷ − Y*
+        // Backward, output layer: the logistic regression's eq. (4)–(5), with H as its input.
+        let delta_y = y_hat - y_star.clone(); //                     δʸ = Ŷ − Y*
         let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(tb); // ∂L/∂Wʸ = Hᵀ δʸ / tb
-        // ∂L/∂bʸ = Σ δʸ / tb = 1ᵀ δʸ / tb: the sum over the batch as a product with a row of
-        // ones, as for the logistic regression's b
-        let ones = Tensor::ones([1, batch.len()], (&x.device(), x.dtype()));
-        let grad_by = ones.clone().matmul(delta_y.clone()).reshape([-1]).div_scalar(tb);
+        let grad_by = sum_over_batch(delta_y.clone()).div_scalar(tb); //      ∂L/∂bʸ = Σᵢ δʸᵢ / tb
 
         // Backward, hidden layer: the error flows back through Wʸ and through σ.
-        let back = delta_y.matmul(self.wy().transpose()); //        δʸ Wʸᵀ
-        let delta_h = match bug {
-            Some(Bug::NoSigmaPrime) => back, //                     (the slip: no ⊙ σ'(U))
-            _ => back * dh, //                                      δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
-        };
+        let delta_h = delta_y.matmul(self.wy().transpose()) * dh; // δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
         // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ like the logistic regression's ∂L/∂W
-        let grad_wh = untranspose(delta_h.clone().transpose().matmul(x), bug).div_scalar(tb);
-        let grad_bh = ones.matmul(delta_h).reshape([-1]).div_scalar(tb); // ∂L/∂bʰ = 1ᵀ δʰ / tb
+        let grad_wh = delta_h.clone().transpose().matmul(x).transpose().div_scalar(tb);
+        let grad_bh = sum_over_batch(delta_h).div_scalar(tb); //              ∂L/∂bʰ = Σᵢ δʰᵢ / tb
 
         let mut grads = GradientsParams::new();
         grads.register(self.hidden.weight.id, grad_wh);
@@ -191,7 +185,37 @@ impl AnalyticGradients for Mlp {
         }
         StepGradients {
             grads,
-            loss: cross_entropy(log_y_hat, batch.y_star.clone()), //  L, eq. (3)
+            loss: cross_entropy(log_y_hat, y_star), //                    L, eq. (3)
+        }
+    }
+}
+
+impl Inspect for Mlp {
+    fn kind(&self) -> &'static str {
+        "mlp"
+    }
+
+    fn parameter_names(&self) -> Vec<(burn::module::ParamId, &'static str)> {
+        let mut names = vec![(self.hidden.weight.id, "Wh")];
+        names.extend(self.hidden.bias.as_ref().map(|b| (b.id, "bh")));
+        names.push((self.output.weight.id, "Wy"));
+        names.extend(self.output.bias.as_ref().map(|b| (b.id, "by")));
+        names
+    }
+
+    /// The columns of `Wʰ`: hidden unit `j`'s input template.
+    fn templates(&self) -> Templates {
+        Templates { values: to_vec(self.wh()), count: self.hidden_units(), of: TemplatesOf::Units("Wh") }
+    }
+
+    /// The hidden units' activations, from which the output layer decides.
+    fn inside(&self, x: Tensor<2>) -> Inside {
+        let (h, _) = self.activate(self.hidden.forward(x)); //        h = σ(x Wʰ + bʰ)
+        let scores = self.output.forward(h.clone()); //              s = h Wʸ + bʸ
+        Inside::Hidden {
+            hidden: to_vec(h),
+            activation: self.activation().name(),
+            scores: to_vec(scores),
         }
     }
 }

@@ -17,7 +17,7 @@ use anyhow::{Result, anyhow, bail};
 use image::imageops::FilterType;
 use image::{ImageBuffer, Luma};
 
-use super::{DatasetKind, PIXELS, SIDE};
+use crate::data::{DatasetKind, PIXELS, SIDE};
 
 /// Pictures larger than this are refused before they are decoded.
 pub const MAX_PIXELS: u64 = 100_000_000;

@@ -1,8 +1,8 @@
 //! The loss of eq. (3) for the logistic regression, in plain Rust f64: no framework, no
 //! shortcut, so that finite differences of it are an independent witness of the gradient.
 
-use crate::data::{CLASSES, PIXELS};
-use crate::model::Activation;
+use lesson::data::{CLASSES, PIXELS};
+use lesson::model::Activation;
 
 /// A logistic regression's parameters, flat: `W` row-major (784 × 10), then `b` (10).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,4 @@
-//! handgrad's gradient check on a module handgrad does not define: two layers with tanh,
+//! The gradient check on a module of your own: two layers with tanh,
 //!
 //! ```text
 //! U = X W₁ + b₁     H = tanh(U)     Y = H W₂ + b₂     L = mean over all entries of (Y − T)²
@@ -8,8 +8,8 @@
 //! finite differences in f64:
 //!
 //! ```sh
-//! cargo run --release --example gradcheck_custom              # the right gradient: exits 0
-//! cargo run --release --example gradcheck_custom -- --wrong   # tanh' taken at U: exits 1
+//! cargo run --release -p burn-gradcheck --example gradcheck_custom              # right: exits 0
+//! cargo run --release -p burn-gradcheck --example gradcheck_custom -- --wrong   # tanh' at U: exits 1
 //! ```
 
 use std::collections::HashMap;
@@ -18,9 +18,8 @@ use std::process::ExitCode;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::GradientsParams;
-use burn::tensor::{Distribution, Tensor};
-use handgrad::backend::Backend;
-use handgrad::check::gradcheck::{At, GradCheck, table};
+use burn::tensor::{Device, Distribution, Tensor};
+use burn_gradcheck::{At, GradCheck, table};
 
 #[derive(Module, Debug)]
 struct TwoLayerTanh {
@@ -65,13 +64,10 @@ impl TwoLayerTanh {
 
 fn main() -> ExitCode {
     let wrong = std::env::args().any(|a| a == "--wrong");
-    let device = match Backend::default_backend() {
-        Ok(backend) => backend.device(),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // burn's ndarray backend, which this crate's examples and doc-tests run on (its
+    // dev-dependency): burn deprecates it in favour of flex, but it is the lab's default.
+    #[allow(deprecated)]
+    let device = Device::ndarray();
     device.seed(7);
     let module = TwoLayerTanh {
         first: LinearConfig::new(8, 16).init(&device),

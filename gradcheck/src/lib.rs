@@ -1,21 +1,26 @@
-//! Gradient checking for any burn module: hand-written gradients against burn's autodiff, and
+//! Gradient checking for burn modules: hand-written gradients against burn's autodiff, and
 //! either of them against central finite differences in f64 — PyTorch's `gradcheck` and JAX's
-//! `check_grads`, for burn. handgrad's `gradcheck` command uses it on its two models
-//! ([`check`]); [`GradCheck::run`] and [`assert_gradients`] take any module and loss.
+//! `check_grads`, for burn.
+//!
+//! Give it a module, a scalar loss of the module and, if you wrote them, your gradients of that
+//! loss; [`GradCheck::run`] returns one [`CheckRow`] per parameter and witness, [`table`]
+//! prints them, and [`assert_gradients`] panics with that table when a comparison is off (for
+//! `#[test]`s).
 //!
 //! ```
 //! use burn::module::Module;
 //! use burn::nn::{Linear, LinearConfig};
 //! use burn::tensor::{Device, Distribution, Tensor};
-//! use handgrad::check::gradcheck::{At, GradCheck, assert_gradients};
+//! use burn_gradcheck::{At, assert_gradients};
 //!
-//! // A module handgrad does not define: y = tanh(x W + b), loss = mean(y²).
+//! // Any module: y = tanh(x W + b), loss = mean(y²).
 //! #[derive(Module, Debug)]
 //! struct Tanh {
 //!     layer: Linear,
 //! }
 //!
-//! let device = handgrad::backend::Backend::default_backend().unwrap().device();
+//! # #[allow(deprecated)]
+//! let device = Device::ndarray(); // any device: ndarray, flex, wgpu, …
 //! let module = Tanh { layer: LinearConfig::new(4, 3).init(&device) };
 //! let x = Tensor::<2>::random([5, 4], Distribution::Normal(0.0, 1.0), &device);
 //! // The loss builds its inputs in the float type of the point being evaluated: `at.input`.
@@ -23,22 +28,18 @@
 //! // No hand-written gradient: autodiff itself is checked against finite differences.
 //! assert_gradients(&module, &loss, None);
 //! ```
+//!
+//! `examples/gradcheck_custom.rs` checks a hand-written backward pass of two tanh layers, and
+//! fails with `--wrong`.
+
+#![warn(missing_docs)]
 
 use std::collections::HashMap;
 
-use anyhow::{Result, bail};
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::GradientsParams;
-use burn::tensor::{DType, Device, Distribution, Int, Tensor, TensorData};
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use serde::Serialize;
-
-use super::{Comparison, central_difference, compare};
-use crate::backend::Backend;
-use crate::data::Batch;
-use crate::gradients::{GradSource, tracked};
-use crate::model::{AnalyticGradients, Architecture, Bug};
-use crate::sgd::{Optimizer, sgd_step};
 
 /// Where a loss is evaluated: the float type of the module's parameters there (f32 for the
 /// comparison with autodiff, f64 for finite differences) and the device they are on. A loss
@@ -84,7 +85,7 @@ pub type Loss<'a, M> = dyn Fn(&M, &At) -> Tensor<1> + Sync + 'a;
 pub type HandGradients<'a, M> = dyn Fn(&M, &At) -> GradientsParams + Sync + 'a;
 
 /// The settings of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GradCheck {
     /// Entries of the matrices (parameters of rank 2 or more) checked by finite differences,
     /// shared among them in proportion to their size; vectors (biases) are checked whole.
@@ -97,13 +98,54 @@ pub struct GradCheck {
     pub tol: f64,
     /// Tolerance on the max relative error against finite differences.
     pub fd_tol: f64,
+    /// Where the finite differences run, and in which float type: `None` for the module's
+    /// own device, in f64 where it supports it (else in f32, and the rows say so). For a
+    /// module on a GPU, give a CPU device in f64: SPIR-V's standard `Exp` and `Log` exist for
+    /// 16- and 32-bit floats only, and a wgpu shader's f64 `exp` came back as garbage (on
+    /// lavapipe, the f32 result's bits read as an f64), which failed correct gradients.
+    #[serde(skip)]
+    pub differences_at: Option<At>,
 }
 
 impl Default for GradCheck {
     fn default() -> Self {
-        Self { samples: 200, eps: 1e-3, seed: 0, tol: 1e-6, fd_tol: 1e-6 }
+        Self { samples: 200, eps: 1e-3, seed: 0, tol: 1e-6, fd_tol: 1e-6, differences_at: None }
     }
 }
+
+/// Why a check could not be made (a check that ran and found a wrong gradient is not an
+/// error: its rows say so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The gradients given have none for this parameter.
+    NoGradient {
+        /// The parameter's name.
+        param: String,
+    },
+    /// A parameter of rank above 4.
+    Rank {
+        /// The parameter's name.
+        param: String,
+        /// Its rank.
+        rank: usize,
+    },
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::NoGradient { param } => write!(f, "no gradient for parameter {param}"),
+            Error::Rank { param, rank } => {
+                write!(f, "parameter {param} has rank {rank}, above the 4 the check reads")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What the check returns.
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// One line of the report: one point, one parameter, one witness.
 #[derive(Debug, Clone, Serialize)]
@@ -205,7 +247,7 @@ impl ModuleMapper for MoveTo<'_> {
 
 /// The gradients of `loss` at `module` by burn's autodiff.
 pub fn autodiff_of<M: Module>(module: &M, loss: &Loss<M>, at: &At) -> GradientsParams {
-    let tracked = tracked(module.clone());
+    let tracked = module.clone().map(&mut Track);
     let value = loss(&tracked, at);
     GradientsParams::from_grads(value.backward(), &tracked)
 }
@@ -218,9 +260,9 @@ impl GradCheck {
     /// 2. The hand-written gradients (or, without them, autodiff's) against five-point central
     ///    differences of the loss, both in f64, on every entry of the small parameters and on
     ///    sampled entries of the larger ones, judged on the max relative error `≤ fd_tol`. The
-    ///    module is cast to f64 for this, on the device [`exact_f64`] picks (a CPU backend for
-    ///    a module on wgpu); where no device computes f64 exactly, both sides stay in f32 and
-    ///    the row says so — expect errors near 10⁻³ then.
+    ///    module is cast to f64 for this, on its own device or at
+    ///    [`GradCheck::differences_at`]; where there is no f64, both sides stay in f32 and the
+    ///    row says so — expect errors near 10⁻³ then.
     ///
     /// `point` names the point in the report; `names` renames parameters by id (their path
     /// in the module otherwise).
@@ -250,7 +292,7 @@ impl GradCheck {
         }
 
         // 2. Against central finite differences, in f64 where it is exact.
-        let at = exact_f64(&device);
+        let at = self.exact_f64(&device);
         let precision = if at.dtype == DType::F64 { "f64" } else { "f32" };
         let there = backend_name(&at.device);
         let module = module.clone().map(&mut MoveTo(&at));
@@ -258,7 +300,7 @@ impl GradCheck {
             Some(hand) => hand(&module, &at),
             None => autodiff_of(&module, loss, &at),
         };
-        let mut picker = crate::shuffle::SplitMix64::new(self.seed ^ 0x5eed);
+        let mut picker = SplitMix64(self.seed ^ 0x5eed);
         let large: usize = params.iter().filter(|p| p.shape.len() > 1).map(|p| p.values.len()).sum();
         for p in &params {
             let n = p.values.len();
@@ -315,108 +357,23 @@ fn module_device<M: Module>(module: &M) -> Device {
     module.devices().into_iter().next().unwrap_or_default()
 }
 
-fn backend_name(device: &Device) -> String {
-    Backend::of(device).map_or_else(|| format!("{device:?}"), |b| b.name().to_string())
+/// The backend's name, in lower case, from the device's description: `Device<NdArray(Cpu)>`
+/// is `ndarray`, `Device<Wgpu(…)>` is `wgpu`.
+pub fn backend_name(device: &Device) -> String {
+    let text = format!("{device:?}");
+    let inner = text.strip_prefix("Device<").unwrap_or(&text);
+    let name: String = inner.chars().take_while(|c| c.is_alphanumeric()).collect();
+    if name.is_empty() { text } else { name.to_lowercase() }
 }
 
-/// Where finite differences in f64 are right for a module on `device`: there, unless it is a
-/// GPU (wgpu), whose shaders have no f64 `exp` and `log`; then on a CPU backend of this
-/// binary. With neither, f32 on `device`.
-pub fn exact_f64(device: &Device) -> At {
-    let on_gpu = Backend::of(device) == Some(Backend::Wgpu);
-    let cpu = Backend::compiled_in().into_iter().find(|b| *b != Backend::Wgpu);
-    match (on_gpu, cpu) {
-        (true, Some(cpu)) => At { dtype: DType::F64, device: cpu.device() },
-        (false, _) if device.supports_dtype(DType::F64) => At { dtype: DType::F64, device: device.clone() },
-        _ => At { dtype: DType::F32, device: device.clone() },
+impl GradCheck {
+    /// Where the finite differences of a module on `device` run, and in which float type.
+    pub fn exact_f64(&self, device: &Device) -> At {
+        self.differences_at.clone().unwrap_or_else(|| {
+            let dtype = if device.supports_dtype(DType::F64) { DType::F64 } else { DType::F32 };
+            At { dtype, device: device.clone() }
+        })
     }
-}
-
-/// What handgrad's gradient check needs to know of its models beyond burn's `Module`.
-pub trait Checkable: AnalyticGradients {
-    /// The lab's names of the parameters (`W`, `b`, `Wh`, …), by id.
-    fn lab_names(&self) -> HashMap<ParamId, String>;
-
-    /// Its architecture (which bugs can be injected into it).
-    fn architecture(&self) -> Architecture;
-
-    /// The same architecture with parameters drawn from N(0, σ²) on `device`.
-    fn random_like(&self, sigma: f64, device: &Device) -> Self;
-}
-
-/// The settings of handgrad's `gradcheck`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckConfig {
-    /// Weight entries checked by finite differences (every bias entry is).
-    pub samples: usize,
-    /// The finite-difference step ε.
-    pub eps: f64,
-    /// Seed of the random point and of the sampled entries.
-    pub seed: u64,
-    /// SGD steps before the third point.
-    pub steps: usize,
-    /// Learning rate of those steps.
-    pub lr: f64,
-    /// Tolerance on `max |analytic − autodiff|`.
-    pub tol: f64,
-    /// Tolerance on the max relative error of analytic against finite differences.
-    pub fd_tol: f64,
-    /// A mistake to inject into the analytic gradient.
-    pub bug: Option<Bug>,
-}
-
-/// handgrad's gradient check of one of its models on `batch` (f32, on `device`), at three
-/// points: zero, random, and after `steps` SGD steps on `steps_batches`.
-pub fn check<M: Checkable>(
-    start: &M,
-    batch: &Batch,
-    steps_batches: &mut dyn FnMut(usize) -> Batch,
-    device: &Device,
-    cfg: &CheckConfig,
-) -> Result<Vec<CheckRow>> {
-    if let Some(bug) = cfg.bug.filter(|bug| !bug.applies_to(start.architecture())) {
-        bail!("--inject-bug {} does not apply to this model", bug.name());
-    }
-    let zero = start.clone().map(&mut Fill(0.0));
-    device.seed(cfg.seed);
-    let random = start.random_like(0.1, device);
-    let mut trained = start.clone();
-    let mut sgd = Optimizer::Manual;
-    for k in 0..cfg.steps {
-        trained = sgd_step(trained, &steps_batches(k), GradSource::Manual, &mut sgd, cfg.lr).model;
-    }
-
-    // The loss of eq. (3) as burn computes it (`CrossEntropyLoss`, the mean over the batch):
-    // the finite differences do not lean on handgrad's own `loss.rs`.
-    let loss = |m: &M, at: &At| {
-        let logits = m.logits(at.input(&batch.images));
-        CrossEntropyLoss::new(None, &logits.device()).forward(logits, at.int_input(&batch.labels))
-    };
-    // The model's own backward pass, with the bug (if any) injected on its line.
-    let analytic = |m: &M, at: &At| {
-        let batch = Batch {
-            images: at.input(&batch.images),
-            labels: at.int_input(&batch.labels),
-            y_star: at.input(&batch.y_star),
-        };
-        m.analytic_gradients_with(&batch, cfg.bug).grads
-    };
-    let settings = GradCheck {
-        samples: cfg.samples,
-        eps: cfg.eps,
-        seed: cfg.seed,
-        tol: cfg.tol,
-        fd_tol: cfg.fd_tol,
-    };
-    let mut rows = Vec::new();
-    for (point, model) in [
-        ("zero".to_string(), zero),
-        (format!("random σ=0.1 seed {}", cfg.seed), random),
-        (format!("after {} SGD steps", cfg.steps), trained),
-    ] {
-        rows.extend(settings.run(&point, &model, &loss, Some(&analytic), &model.lab_names())?);
-    }
-    Ok(rows)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -481,7 +438,7 @@ fn finite_differences<M: Module>(
 }
 
 /// `k` distinct indices below `n`, sorted.
-fn sample(rng: &mut crate::shuffle::SplitMix64, n: usize, k: usize) -> Vec<usize> {
+fn sample(rng: &mut SplitMix64, n: usize, k: usize) -> Vec<usize> {
     let mut all: Vec<usize> = (0..n).collect();
     for i in 0..k {
         let j = i + rng.below(n - i);
@@ -499,30 +456,100 @@ fn grad_values(grads: &GradientsParams, p: &Parameter) -> Result<Vec<f64>> {
         2 => grads.get::<2>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
         3 => grads.get::<3>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
         4 => grads.get::<4>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
-        r => bail!("parameter {} has rank {r}, above the 4 the check reads", p.name),
+        rank => return Err(Error::Rank { param: p.name.clone(), rank }),
     };
     match values {
         Some(v) => Ok(v),
-        None => bail!("no gradient for parameter {}", p.name),
+        None => Err(Error::NoGradient { param: p.name.clone() }),
     }
 }
 
-/// A tensor's values as f64.
-pub fn tensor_values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
-    t.into_data().iter::<f64>().collect()
+/// Central finite difference of `f` along coordinate `i` of `x`, on the five-point stencil
+///
+/// `∂f/∂xᵢ ≈ (−f(x+2ε) + 8 f(x+ε) − 8 f(x−ε) + f(x−2ε)) / 12ε`,
+///
+/// whose truncation error is O(ε⁴) (the plain `(f(x+ε) − f(x−ε)) / 2ε` is O(ε²)): with
+/// ε = 10⁻³ in f64 both truncation and rounding stay near 10⁻¹², far below the 10⁻⁶ a
+/// relative check asks for.
+pub fn central_difference(f: &dyn Fn(&[f64]) -> f64, x: &[f64], i: usize, eps: f64) -> f64 {
+    let mut probe = x.to_vec();
+    let mut at = |offset: f64| {
+        probe[i] = x[i] + offset;
+        f(&probe)
+    };
+    let (p2, p1, m1, m2) = (at(2.0 * eps), at(eps), at(-eps), at(-2.0 * eps));
+    (8.0 * (p1 - m1) - (p2 - m2)) / (12.0 * eps)
 }
 
-/// Sets every float parameter of a module to a constant.
-struct Fill(f64);
+/// How far apart two gradients are.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Comparison {
+    /// `maxᵢ |aᵢ − bᵢ|`.
+    pub max_abs: f64,
+    /// `maxᵢ |aᵢ − bᵢ| / max(|aᵢ|, |bᵢ|, τ·s)` with `s` the largest entry of either and
+    /// τ = [`REL_FLOOR`]: an entry far smaller than the gradient's scale (an exact zero, say)
+    /// is measured against that scale, as its own size is below what any witness resolves.
+    pub max_rel: f64,
+    /// `⟨a, b⟩ / (‖a‖ ‖b‖)` (1 when both are zero).
+    pub cosine: f64,
+    /// Entries compared.
+    pub entries: usize,
+}
 
-impl ModuleMapper for Fill {
+/// Relative to the gradient's largest entry, the smallest scale an entry's relative error is
+/// measured against.
+pub const REL_FLOOR: f64 = 1e-3;
+
+/// Compares two gradients entry by entry.
+pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
+    assert_eq!(a.len(), b.len(), "gradients of different sizes");
+    let largest = a.iter().chain(b).fold(0f64, |m, v| m.max(v.abs()));
+    let floor = (REL_FLOOR * largest).max(f64::MIN_POSITIVE);
+    let (mut max_abs, mut max_rel) = (0f64, 0f64);
+    let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        let diff = (x - y).abs();
+        let rel = diff / x.abs().max(y.abs()).max(floor);
+        // NaN must not hide behind `max`.
+        max_abs = if diff.is_nan() { f64::NAN } else { max_abs.max(diff) };
+        max_rel = if rel.is_nan() { f64::NAN } else { max_rel.max(rel) };
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    let cosine = if na == 0.0 && nb == 0.0 {
+        1.0
+    } else {
+        dot / (na.sqrt() * nb.sqrt())
+    };
+    Comparison {
+        max_abs,
+        max_rel,
+        cosine,
+        entries: a.len(),
+    }
+}
+
+/// Puts every parameter on the autodiff device, its gradient tracked.
+struct Track;
+
+impl ModuleMapper for Track {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let value = self.0;
-        param.map(|t| t.zeros_like().add_scalar(value))
+        param.map(|theta| theta.autodiff().require_grad())
     }
 }
 
-/// A tensor of N(0, σ²) draws shaped like `like`.
-pub fn normal_like<const D: usize>(like: &Tensor<D>, sigma: f64, device: &Device) -> Tensor<D> {
-    Tensor::random(like.shape(), Distribution::Normal(0.0, sigma), device)
+/// SplitMix64 (Steele, Lea & Flood 2014), for the sampled entries: written out so that the
+/// entries a seed picks never change with a dependency's version.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A uniform integer in `0..n` (n > 0), by Lemire's multiply-shift.
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (((z ^ (z >> 31)) as u128 * n as u128) >> 64) as usize
+    }
 }
