@@ -1,12 +1,14 @@
 //! The command line of the `handgrad` binary: its flags (clap), turned into the library's
-//! types by [`crate::commands`]. Nothing below this layer sees a flag.
+//! types by [`crate::commands`]. The lesson below sees no flag: its errors name settings in
+//! the lab's words, and [`in_flags`] says them with the flags.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, NoAdapter};
+use crate::data::source::{NoFolder, NoMnist};
 use crate::check::slips::Slip;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::drawing::Ink;
@@ -14,7 +16,7 @@ use crate::gradients::GradSource;
 use crate::model::{Activation, Architecture, Init, ModelKind};
 use crate::sgd::OptimizerKind;
 use crate::invalid::{Invalid, Setting};
-use crate::training::{Diverged, TrainConfig, TrainerKind};
+use crate::training::{DIVERGED_LOSS, Diverged, TrainConfig, TrainerKind};
 
 /// The domain's enums as option values: each type names its values itself (`ALL`, `name()`),
 /// and only here do they meet clap.
@@ -58,15 +60,36 @@ pub fn flag(setting: Setting) -> &'static str {
 }
 
 /// The lesson's errors say what is wrong in the lab's words ("the learning rate η must be
-/// …"); on the command line, they name the flag instead.
+/// …"); on the command line, they name the flag instead. An error with context around it is
+/// left as it is (its context says where).
 pub fn in_flags(e: anyhow::Error) -> anyhow::Error {
+    if e.chain().count() > 1 {
+        return e;
+    }
     if let Some(Invalid { setting, problem }) = e.downcast_ref::<Invalid>() {
         return anyhow::anyhow!("{} {problem}", flag(*setting));
     }
-    if let Some(d) = e.downcast_ref::<Diverged>() {
-        let text = d.to_string();
-        let (what, _) = text.split_once("; try").unwrap_or((&text, ""));
-        return anyhow::anyhow!("{what}; try a smaller --lr (it is {})", d.lr);
+    if let Some(NoMnist { what }) = e.downcast_ref::<NoMnist>() {
+        return anyhow::anyhow!(
+            "{what}, or pass --data-dir DIR with the four IDX files, or use --dataset fashion-mnist"
+        );
+    }
+    if let Some(missing) = e.downcast_ref::<NoFolder>() {
+        let hint = match missing.is_fashion_package() {
+            true => " (install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir)",
+            false => "",
+        };
+        return anyhow::anyhow!("data folder {} does not exist{hint}", missing.dir.display());
+    }
+    if e.downcast_ref::<NoAdapter>().is_some() {
+        return anyhow::anyhow!("--device wgpu: {}; --device ndarray works on any machine", NoAdapter::WHY);
+    }
+    if let Some(&Diverged { epoch, step, loss, lr }) = e.downcast_ref::<Diverged>() {
+        return anyhow::anyhow!(
+            "training diverged at epoch {epoch}, step {step}: the batch loss became {loss:.4e} (beyond \
+             {DIVERGED_LOSS:.1}, where the true class's probability underflows f32); try a smaller \
+             --lr (it is {lr})"
+        );
     }
     e
 }

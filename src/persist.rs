@@ -33,33 +33,13 @@ pub const FORMAT: u32 = 2;
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
     /// Which model and how it starts.
-    pub model: SavedModelConfig,
+    pub model: ModelConfig,
     /// Which data.
     pub data: DataConfig,
     /// How to train (epochs, η, batch size, order, gradient source, update rule).
     pub training: TrainConfig,
     /// The seed of the run (initialisation and shuffle).
     pub seed: u64,
-}
-
-/// [`ModelConfig`] as it is saved: `{"kind": "mlp", "hidden": 100, "activation": "sigmoid",
-/// "init": "normal"}`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct SavedModelConfig {
-    /// The architecture.
-    #[serde(flatten)]
-    pub architecture: Architecture,
-    /// How the parameters started.
-    pub init: Init,
-}
-
-impl From<SavedModelConfig> for ModelConfig {
-    fn from(saved: SavedModelConfig) -> Self {
-        ModelConfig {
-            architecture: saved.architecture,
-            init: saved.init,
-        }
-    }
 }
 
 /// The data a run trains and tests on.
@@ -217,7 +197,7 @@ impl From<MetaV1> for ModelMeta {
         ModelMeta {
             format: FORMAT,
             config: RunConfig {
-                model: SavedModelConfig {
+                model: ModelConfig {
                     architecture: v1.model,
                     init: v1.init,
                 },

@@ -358,12 +358,19 @@ fn module_device<M: Module>(module: &M) -> Device {
 }
 
 /// The backend's name, in lower case, from the device's description: `Device<NdArray(Cpu)>`
-/// is `ndarray`, `Device<Wgpu(…)>` is `wgpu`.
+/// is `ndarray`, `Device<Cube(Wgpu(…))>` is `wgpu` (burn's CubeCL runtimes are named by the
+/// runtime inside).
 pub fn backend_name(device: &Device) -> String {
     let text = format!("{device:?}");
-    let inner = text.strip_prefix("Device<").unwrap_or(&text);
-    let name: String = inner.chars().take_while(|c| c.is_alphanumeric()).collect();
-    if name.is_empty() { text } else { name.to_lowercase() }
+    let mut rest = text.strip_prefix("Device<").unwrap_or(&text);
+    loop {
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+        match rest[name.len()..].strip_prefix('(') {
+            Some(inner) if name == "Cube" || name == "Autodiff" => rest = inner,
+            _ if name.is_empty() => return text,
+            _ => return name.to_lowercase(),
+        }
+    }
 }
 
 impl GradCheck {

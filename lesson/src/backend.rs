@@ -1,4 +1,4 @@
-//! The compute backends, chosen at build time by cargo feature and at run time by `--device`.
+//! The compute backends, chosen at build time by cargo feature and at run time by name.
 
 use anyhow::{Result, bail};
 use burn::tensor::Device;
@@ -52,7 +52,7 @@ impl Backend {
         }
     }
 
-    /// Parses `--device`: a known name, compiled in.
+    /// The backend of a name: a known one, compiled in.
     pub fn parse(name: &str) -> Result<Backend> {
         let Some(backend) = Self::ALL.into_iter().find(|b| b.name() == name) else {
             bail!(
@@ -81,11 +81,7 @@ impl Backend {
     pub fn open(self) -> Result<Device> {
         #[cfg(feature = "wgpu")]
         if self == Backend::Wgpu && wgpu_adapters().is_empty() {
-            bail!(
-                "--device wgpu: no graphics adapter found (no Vulkan, Metal or DX12 driver; on \
-                 Debian `apt-get install mesa-vulkan-drivers` gives a software one); \
-                 --device ndarray works on any machine"
-            );
+            return Err(NoAdapter.into());
         }
         Ok(self.device())
     }
@@ -113,6 +109,24 @@ impl std::fmt::Display for Backend {
         f.write_str(self.name())
     }
 }
+
+/// wgpu found no graphics adapter to run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoAdapter;
+
+impl NoAdapter {
+    /// What is missing, and where to get it.
+    pub const WHY: &'static str = "no graphics adapter found (no Vulkan, Metal or DX12 driver; on \
+                                   Debian `apt-get install mesa-vulkan-drivers` gives a software one)";
+}
+
+impl std::fmt::Display for NoAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "wgpu: {}; the ndarray backend works on any machine", Self::WHY)
+    }
+}
+
+impl std::error::Error for NoAdapter {}
 
 /// A wgpu adapter found on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Batch;
 use crate::model::{Classifier, StepGradients};
 
-/// The gradient source, chosen by `--grad`.
+/// Where a step's gradients come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GradSource {

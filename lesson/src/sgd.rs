@@ -39,7 +39,7 @@ pub fn sgd_step<M: AnalyticGradients>(
     Stepped { model, loss: step.loss }
 }
 
-/// The update rule, chosen by `--optimizer`.
+/// Who applies the update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OptimizerKind {

@@ -134,11 +134,11 @@ impl std::fmt::Display for Diverged {
 
 impl std::error::Error for Diverged {}
 
-/// Who runs the training loop, chosen by `--trainer`.
+/// Who runs the training loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TrainerKind {
-    /// handgrad's own loop ([`train`]), with `--grad` and `--optimizer`.
+    /// handgrad's own loop ([`train`]), with either gradient source and update rule.
     #[default]
     Loop,
     /// burn-train's `Learner` (`crate::learner`, the cargo feature `learner`): burn runs the

@@ -94,18 +94,18 @@ fn output_error(s: Tensor<2>, y_star: Tensor<2>, slip: Slip) -> Tensor<2> {
     }
 }
 
-/// A layer's `∂L/∂W = (1/tb) Xᵀ δ` (computed as `(δᵀ X)ᵀ`, like the lesson) and
+/// A first layer's `∂L/∂W = (1/tb) Xᵀ δ` (computed as `(δᵀ X)ᵀ`, like the lesson) and
 /// `∂L/∂b = (1/tb) Σᵢ δᵢ`, from its input `X` and its error `δ`, as a student with `slip`
-/// writes them (`None`: right).
-fn layer_gradients(x: Tensor<2>, delta: Tensor<2>, slip: Option<Slip>) -> (Tensor<2>, Tensor<1>) {
+/// writes them.
+fn layer_gradients(x: Tensor<2>, delta: Tensor<2>, slip: Slip) -> (Tensor<2>, Tensor<1>) {
     let [tb, d_in] = x.dims();
     let delta_t_x = delta.clone().transpose().matmul(x);
     let (grad_w, grad_b) = match slip {
-        Some(Slip::Transpose) => (delta_t_x.reshape([d_in, delta.dims()[1]]), sum_over_batch(delta)), // reshaped
+        Slip::Transpose => (delta_t_x.reshape([d_in, delta.dims()[1]]), sum_over_batch(delta)), // reshaped
         _ => (delta_t_x.transpose(), sum_over_batch(delta)), //                                      transposed
     };
     match slip {
-        Some(Slip::NoMean) => (grad_w, grad_b), //                               Σ over the batch
+        Slip::NoMean => (grad_w, grad_b), //                                     Σ over the batch
         _ => (grad_w.div_scalar(tb as f64), grad_b.div_scalar(tb as f64)), //   the mean: 1/tb
     }
 }
@@ -114,7 +114,7 @@ fn layer_gradients(x: Tensor<2>, delta: Tensor<2>, slip: Option<Slip>) -> (Tenso
 fn logreg(model: &LogisticRegression, batch: &Batch, slip: Slip) -> GradientsParams {
     let x = batch.images.clone();
     let delta = output_error(model.linear.forward(x.clone()), batch.y_star.clone(), slip);
-    let (grad_w, grad_b) = layer_gradients(x, delta, Some(slip));
+    let (grad_w, grad_b) = layer_gradients(x, delta, slip);
     let mut grads = GradientsParams::new();
     grads.register(model.linear.weight.id, grad_w);
     if let Some(bias) = &model.linear.bias {
@@ -129,14 +129,16 @@ fn mlp(model: &Mlp, batch: &Batch, slip: Slip) -> GradientsParams {
     let x = batch.images.clone();
     let (h, dh) = model.activate(model.hidden.forward(x.clone()));
     let delta_y = output_error(model.output.forward(h.clone()), batch.y_star.clone(), slip);
-    let output_slip = Some(slip).filter(|&s| s != Slip::Transpose);
-    let (grad_wy, grad_by) = layer_gradients(h, delta_y.clone(), output_slip);
+    // The output layer as the lesson computes it (Hᵀ δʸ), with the slips that reach it.
+    let mean = if slip == Slip::NoMean { 1.0 } else { batch.len() as f64 };
+    let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(mean);
+    let grad_by = sum_over_batch(delta_y.clone()).div_scalar(mean);
     let back = delta_y.matmul(model.wy().transpose());
     let delta_h = match slip {
         Slip::NoSigmaPrime => back, //                                    no ⊙ σ'(U)
         _ => back * dh, //                                                δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
     };
-    let (grad_wh, grad_bh) = layer_gradients(x, delta_h, Some(slip));
+    let (grad_wh, grad_bh) = layer_gradients(x, delta_h, slip);
     let mut grads = GradientsParams::new();
     grads.register(model.hidden.weight.id, grad_wh);
     grads.register(model.output.weight.id, grad_wy);

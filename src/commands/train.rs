@@ -12,7 +12,7 @@ use crate::cli::TrainArgs;
 use crate::data::Dataset;
 use crate::fsutil::{FolderLock, ensure_dir};
 use crate::model::{Model, ModelConfig};
-use crate::persist::{DataConfig, ModelMeta, RunConfig, SavedModelConfig, save_model};
+use crate::persist::{DataConfig, ModelMeta, RunConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
 use crate::gradients::GradSource;
@@ -54,7 +54,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         Some(resumed) => resumed.announce(backend, &out, config.epochs),
         None => {
             device.seed(meta.config.seed);
-            (ModelConfig::from(meta.config.model).init(&device), Vec::new())
+            (meta.config.model.init(&device), Vec::new())
         }
     };
     let epochs_done = epochs.len();
@@ -331,7 +331,7 @@ fn run_config(args: &TrainArgs) -> Result<RunConfig> {
         }
     };
     Ok(RunConfig {
-        model: SavedModelConfig {
+        model: ModelConfig {
             architecture,
             init: args.init.unwrap_or(architecture.default_init()),
         },

@@ -1,5 +1,5 @@
 //! Where the bytes come from: burn-dataset's MNIST download, Debian's Fashion-MNIST, or a
-//! folder of IDX files given with `--data-dir`.
+//! folder of IDX files.
 
 use std::path::{Path, PathBuf};
 
@@ -148,15 +148,52 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>) -> Result<T> {
         .unwrap_or_else(|_| Err(anyhow!("a data-loading thread failed")))
 }
 
+/// A data folder that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoFolder {
+    /// The folder.
+    pub dir: PathBuf,
+}
+
+impl NoFolder {
+    /// Whether it is Debian's Fashion-MNIST folder, which a package installs.
+    pub fn is_fashion_package(&self) -> bool {
+        self.dir == Path::new(FASHION_MNIST_DIR)
+    }
+}
+
+impl std::fmt::Display for NoFolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "data folder {} does not exist", self.dir.display())?;
+        if self.is_fashion_package() {
+            write!(f, " (install it with `apt-get install dataset-fashion-mnist`, or read the files from another folder)")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NoFolder {}
+
+/// MNIST could not be had through burn-dataset: what happened, and the first way out (the
+/// others: the four IDX files from a folder, or Fashion-MNIST).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoMnist {
+    /// What happened, and what a run online would do.
+    pub what: String,
+}
+
+impl std::fmt::Display for NoMnist {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}, or read the four IDX files from a folder, or train on Fashion-MNIST", self.what)
+    }
+}
+
+impl std::error::Error for NoMnist {}
+
 /// Reads one split's two IDX files from a folder (`NAME.gz` or `NAME`).
 pub fn read_split(dir: &Path, which: Which) -> Result<Split> {
     if !dir.is_dir() {
-        let hint = if dir == Path::new(FASHION_MNIST_DIR) {
-            " (install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir)"
-        } else {
-            ""
-        };
-        bail!("data folder {} does not exist{hint}", dir.display());
+        return Err(NoFolder { dir: dir.to_path_buf() }.into());
     }
     let (images_stem, labels_stem) = stems(which);
     let images_path = find(dir, images_stem)?;
@@ -206,17 +243,17 @@ mod mnist_download {
             Which::Train => MnistDataset::train(),
             Which::Test => MnistDataset::test(),
         })
-        .map_err(|reason| match healed.first() {
-            Some(h) => anyhow!(
-                "{h}, and downloading it again failed ({reason}); the next run online downloads it \
-                 again, or pass --data-dir DIR with the four IDX files, or use --dataset fashion-mnist"
-            ),
-            None => anyhow!(
-                "cannot get MNIST through burn-dataset ({reason}); connect to the internet once \
-                 (it is cached in {}), or pass --data-dir DIR with the four IDX files, or use \
-                 --dataset fashion-mnist",
-                cache_dir()
-            ),
+        .map_err(|reason| NoMnist {
+            what: match healed.first() {
+                Some(h) => format!(
+                    "{h}, and downloading it again failed ({reason}); the next run online downloads it again"
+                ),
+                None => format!(
+                    "cannot get MNIST through burn-dataset ({reason}); connect to the internet once \
+                     (it is cached in {})",
+                    cache_dir()
+                ),
+            },
         })?;
         // What was just downloaded must be right too (a proxy's error page gunzips to nothing
         // useful): say so, and leave it moved aside for the next run.

@@ -47,7 +47,7 @@ pub trait AnalyticGradients: Classifier {
 pub enum Init {
     /// All zeros, as the lab does (fine for a convex problem).
     Zeros,
-    /// Gaussian N(0, 1/fan-in) weights, seeded by `--seed` (the MLP's biases start at zero).
+    /// Gaussian N(0, 1/fan-in) weights, from the device's seed (the MLP's biases start at zero).
     Normal,
 }
 
@@ -161,9 +161,12 @@ impl Architecture {
 }
 
 /// A model's configuration, as burn's guide has one per module: what it is and how it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Saved as it is in model.json: `{"kind": "mlp", "hidden": 100, "activation": "sigmoid",
+/// "init": "normal"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// The architecture.
+    #[serde(flatten)]
     pub architecture: Architecture,
     /// How the parameters start.
     pub init: Init,
