@@ -122,3 +122,27 @@ fn a_missing_file_in_the_folder_is_named() {
     let err = format!("{:#}", source.load().unwrap_err());
     assert!(err.contains("train-labels-idx1-ubyte"), "{err}");
 }
+
+/// Many copies of MNIST name the files with a dot (`train-images.idx3-ubyte`): read them too,
+/// raw or gzipped, and name both spellings when neither is there.
+#[test]
+fn dotted_file_names_are_read() {
+    let data = synthetic_dataset(6, 4, 3);
+    for gz in [false, true] {
+        let dir = temp_dir(if gz { "dotted-gz" } else { "dotted" });
+        write_idx_dir(&dir, &data, gz);
+        for stem in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] {
+            let (from, to) = match gz {
+                true => (format!("{stem}.gz"), format!("{}.gz", stem.replacen("-idx", ".idx", 1))),
+                false => (stem.to_string(), stem.replacen("-idx", ".idx", 1)),
+            };
+            std::fs::rename(dir.join(from), dir.join(to)).unwrap();
+        }
+        let source = DataSource { kind: DatasetKind::Mnist, dir: Some(dir.clone()) };
+        let loaded = source.load().unwrap();
+        assert_eq!((loaded.train, loaded.test), (data.train.clone(), data.test.clone()));
+    }
+    let empty = temp_dir("dotted-none");
+    let err = format!("{:#}", read_split(&empty, Which::Test).unwrap_err());
+    assert!(err.contains("no t10k-images-idx3-ubyte.gz or t10k-images-idx3-ubyte in this folder (nor t10k-images.idx3-ubyte.gz or t10k-images.idx3-ubyte)"), "{err}");
+}

@@ -212,17 +212,19 @@ pub fn read_split(dir: &Path, which: Which) -> Result<Split> {
     Ok(Split::new(images.pixels, labels))
 }
 
-/// `dir/stem.gz`, else `dir/stem`.
+/// `dir/stem.gz`, else `dir/stem`; else the same with the dotted name many copies of MNIST
+/// use (`train-images.idx3-ubyte` for `train-images-idx3-ubyte`).
 fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
-    let gz = dir.join(format!("{stem}.gz"));
-    if gz.exists() {
-        return Ok(gz);
+    let dotted = stem.replacen("-idx", ".idx", 1);
+    for name in [stem, dotted.as_str()] {
+        for file in [format!("{name}.gz"), name.to_string()] {
+            let path = dir.join(file);
+            if path.exists() {
+                return Ok(path);
+            }
+        }
     }
-    let raw = dir.join(stem);
-    if raw.exists() {
-        return Ok(raw);
-    }
-    bail!("{}: no {stem}.gz or {stem} in this folder", dir.display())
+    bail!("{}: no {stem}.gz or {stem} in this folder (nor {dotted}.gz or {dotted})", dir.display())
 }
 
 /// MNIST through burn-dataset, which downloads it once into its cache.
