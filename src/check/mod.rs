@@ -112,7 +112,6 @@ pub fn check<M: Slippable>(
     Ok(rows)
 }
 
-
 /// Sets every float parameter of a module to a constant.
 struct Fill(f64);
 

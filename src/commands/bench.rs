@@ -260,9 +260,11 @@ fn scaling(backends: &[Backend], data: &crate::data::Dataset, steps: usize) -> R
         // with a hidden layer at 100, 1 000 and 4 096 units, at batch 100.
         let mut plan: Vec<(Architecture, usize)> = Vec::new();
         for kind in ModelKind::ALL {
+            // Sizes of at least 1 unit: always valid.
             let sized = |l| Architecture::new(kind, l, Activation::Sigmoid).expect("a valid size");
-            match sized(100).hidden_units() {
-                None => plan.extend([10, 100, 1_000, 10_000].map(|tb| (sized(100), tb))),
+            let lab = sized(100);
+            match lab.hidden_units() {
+                None => plan.extend([10, 100, 1_000, 10_000].map(|tb| (lab, tb))),
                 Some(_) => plan.extend([100, 1_000, 4_096].map(|l| (sized(l), 100))),
             }
         }

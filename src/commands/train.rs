@@ -83,10 +83,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     };
     let model = match config.trainer {
         TrainerKind::Loop => {
-            {
-                let plan = EvalPlan::for_device(&device);
-                train_overlapped(model, &config, &data, &device, epochs_done, plan, &mut BatchBar::for_stderr(), on_epoch)?
-            }
+            let plan = EvalPlan::for_device(&device);
+            train_overlapped(model, &config, &data, &device, epochs_done, plan, &mut BatchBar::for_stderr(), on_epoch)?
         }
         TrainerKind::Learner => {
             // burn-train's own logs and checkpoints: a folder per launch, replaced if stale.
