@@ -34,12 +34,16 @@
 
 #![warn(missing_docs)]
 
+pub mod diagnose;
+
 use std::collections::HashMap;
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use serde::Serialize;
+
+pub use diagnose::{FromLayer, Relation, from_layer, layer_of, relate};
 
 /// Where a loss is evaluated: the float type of the module's parameters there (f32 for the
 /// comparison with autodiff, f64 for finite differences) and the device they are on. A loss
@@ -154,6 +158,8 @@ pub struct CheckRow {
     pub point: String,
     /// The parameter's name (its path in the module, `layer.weight`, unless renamed).
     pub param: String,
+    /// Its layer: its path in the module without the last part (`layer`).
+    pub layer: String,
     /// `autodiff` or `finite differences`.
     pub against: &'static str,
     /// Float type the checked gradient was computed in for this comparison.
@@ -169,6 +175,9 @@ pub struct CheckRow {
     pub tol: f64,
     /// Whether it is within the tolerance.
     pub passed: bool,
+    /// When it is not: what turns the witness's gradient into the one checked (a factor, a
+    /// transpose, zeros, NaN, …; see [`diagnose`]).
+    pub why: Option<Relation>,
 }
 
 /// A float parameter of a module: its path, id, shape and values.
@@ -286,8 +295,11 @@ impl GradCheck {
             let manual = hand(module, &f32_point);
             let auto = autodiff_of(module, loss, &f32_point);
             for p in &params {
-                let errors = compare(&grad_values(&manual, p)?, &grad_values(&auto, p)?);
-                rows.push(row(point, name(p), "autodiff", "f32", &here, errors, "max_abs", self.tol));
+                let (mine, shape) = grad_values(&manual, p)?;
+                let (theirs, _) = grad_values(&auto, p)?;
+                let mut r = row(point, name(p), layer_of(&p.name), "autodiff", "f32", &here, compare(&mine, &theirs), "max_abs", self.tol);
+                r.why = why(&r, &mine, &shape, &theirs, &p.shape, 1e-4);
+                rows.push(r);
             }
         }
 
@@ -312,10 +324,18 @@ impl GradCheck {
                 sample(&mut picker, n, share)
             };
             let numeric = finite_differences(&module, loss, &at, p, &entries, self.eps);
-            let values = grad_values(&checked, p)?;
-            let picked: Vec<f64> = entries.iter().map(|&i| values[i]).collect();
+            let (values, shape) = grad_values(&checked, p)?;
+            let picked: Vec<f64> = entries.iter().map(|&i| values.get(i).copied().unwrap_or(f64::NAN)).collect();
             let errors = compare(&picked, &numeric);
-            rows.push(row(point, name(p), "finite differences", precision, &there, errors, "max_rel", self.fd_tol));
+            let mut r = row(point, name(p), layer_of(&p.name), "finite differences", precision, &there, errors, "max_rel", self.fd_tol);
+            // The sampled entries only, as a vector (no transpose to be seen in a sample).
+            let (n, tol) = (picked.len(), if precision == "f64" { 1e-6 } else { 1e-3 });
+            r.why = if shape != p.shape {
+                Some(Relation::Shape { theirs: shape, expected: p.shape.clone() })
+            } else {
+                why(&r, &picked, &[n], &numeric, &[n], tol)
+            };
+            rows.push(r);
         }
         Ok(rows)
     }
@@ -349,6 +369,22 @@ pub fn table(rows: &[CheckRow]) -> String {
             "{:<28} {:<w$} {:<20} {:<4} {:>10.2e} {:>10.2e} {:>14.10}  {verdict}\n",
             r.point, r.param, r.against, r.precision, r.errors.max_abs, r.errors.max_rel, r.errors.cosine
         ));
+        if let Some(why) = &r.why {
+            out.push_str(&format!("{:<28}   {}: {why}\n", "", r.param));
+        }
+    }
+    // Over each point's comparisons with one witness: from which layer on they go wrong.
+    for group in rows.chunk_by(|a, b| a.point == b.point && a.against == b.against) {
+        let relations: Vec<(String, Relation)> = group
+            .iter()
+            .map(|r| {
+                let why = r.why.clone().unwrap_or(Relation::Zeros);
+                (r.layer.clone(), if r.passed { Relation::Right } else { why })
+            })
+            .collect();
+        if let Some(found) = from_layer(&relations) {
+            out.push_str(&format!("{} against {}: {found}\n", group[0].point, group[0].against));
+        }
     }
     out
 }
@@ -387,6 +423,7 @@ impl GradCheck {
 fn row(
     point: &str,
     param: String,
+    layer: String,
     against: &'static str,
     precision: &'static str,
     ran_on: &str,
@@ -398,6 +435,7 @@ fn row(
     CheckRow {
         point: point.to_string(),
         param,
+        layer,
         against,
         precision,
         ran_on: ran_on.to_string(),
@@ -406,7 +444,17 @@ fn row(
         tol,
         // NaN fails.
         passed: value <= tol,
+        why: None,
     }
+}
+
+/// For a failed row, what turns the witness's gradient into the checked one; `None` when it
+/// passed, or when the two agree to `rel` (the row failed on its tighter tolerance alone).
+fn why(row: &CheckRow, checked: &[f64], shape: &[usize], witness: &[f64], right_shape: &[usize], rel: f64) -> Option<Relation> {
+    if row.passed {
+        return None;
+    }
+    Some(relate(checked, shape, witness, right_shape, rel)).filter(|r| !r.is_right())
 }
 
 /// Central differences of the loss along the given entries of parameter `p`, spread over
@@ -456,13 +504,17 @@ fn sample(rng: &mut SplitMix64, n: usize, k: usize) -> Vec<usize> {
     picked
 }
 
-/// A parameter's gradient as f64 values.
-fn grad_values(grads: &GradientsParams, p: &Parameter) -> Result<Vec<f64>> {
+/// A parameter's gradient as f64 values, and its shape.
+fn grad_values(grads: &GradientsParams, p: &Parameter) -> Result<(Vec<f64>, Vec<usize>)> {
+    fn read<const D: usize>(t: Tensor<D>) -> (Vec<f64>, Vec<usize>) {
+        let shape = t.dims().to_vec();
+        (t.into_data().iter::<f64>().collect(), shape)
+    }
     let values = match p.shape.len() {
-        1 => grads.get::<1>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
-        2 => grads.get::<2>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
-        3 => grads.get::<3>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
-        4 => grads.get::<4>(p.id).map(|t| t.into_data().iter::<f64>().collect()),
+        1 => grads.get::<1>(p.id).map(read),
+        2 => grads.get::<2>(p.id).map(read),
+        3 => grads.get::<3>(p.id).map(read),
+        4 => grads.get::<4>(p.id).map(read),
         rank => return Err(Error::Rank { param: p.name.clone(), rank }),
     };
     match values {
@@ -509,7 +561,10 @@ pub const REL_FLOOR: f64 = 1e-3;
 
 /// Compares two gradients entry by entry.
 pub fn compare(a: &[f64], b: &[f64]) -> Comparison {
-    assert_eq!(a.len(), b.len(), "gradients of different sizes");
+    if a.len() != b.len() {
+        // Gradients of different sizes: nothing compares.
+        return Comparison { max_abs: f64::NAN, max_rel: f64::NAN, cosine: f64::NAN, entries: a.len().min(b.len()) };
+    }
     let largest = a.iter().chain(b).fold(0f64, |m, v| m.max(v.abs()));
     let floor = (REL_FLOOR * largest).max(f64::MIN_POSITIVE);
     let (mut max_abs, mut max_rel) = (0f64, 0f64);

@@ -102,8 +102,13 @@ impl ModuleMapper for ManualSgd {
             return param;
         };
         let lr = self.lr;
-        // W⁽ᵗ⁺¹⁾ = W⁽ᵗ⁾ − η ∂L/∂W                                      (eq. 6)
-        // b⁽ᵗ⁺¹⁾ = b⁽ᵗ⁾ − η ∂L/∂b                                      (eq. 7)
-        param.map(|theta| theta - grad.mul_scalar(lr))
+        param.map(|theta| descend(theta, grad, lr))
     }
+}
+
+/// One parameter's step downhill, eq. (6)–(7):
+///
+/// `W⁽ᵗ⁺¹⁾ = W⁽ᵗ⁾ − η ∂L/∂W`,  `b⁽ᵗ⁺¹⁾ = b⁽ᵗ⁾ − η ∂L/∂b`.
+pub fn descend<const D: usize>(theta: Tensor<D>, grad: Tensor<D>, lr: f64) -> Tensor<D> {
+    theta - grad.mul_scalar(lr)
 }

@@ -68,19 +68,11 @@ impl Classifier for LogisticRegression {
 impl AnalyticGradients for LogisticRegression {
     fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
         let (x, y_star) = (batch.images.clone(), batch.y_star.clone());
-        let tb = batch.len() as f64;
 
         // Forward: S = XW + b, Ŷ = softmax(S)                           (eq. 1)
         let (y_hat, log_y_hat) = softmax(self.logits(x.clone()));
-
-        // Backward: Δ = Ŷ − Y*, the error at the scores
-        let delta = y_hat - y_star.clone();
-        // ∂L/∂W = (1/tb) Xᵀ Δ                                           (eq. 4)
-        //   computed as (Δᵀ X)ᵀ, the same matrix: the product then reads X row by row, which
-        //   burn-ndarray does without first copying Xᵀ (see the README's Performance).
-        let grad_w = delta.clone().transpose().matmul(x).transpose().div_scalar(tb);
-        // ∂L/∂b = (1/tb) Σᵢ δᵢ                                          (eq. 5)
-        let grad_b = sum_over_batch(delta).div_scalar(tb);
+        // Backward: ∂L/∂W and ∂L/∂b                                     (eq. 4–5)
+        let (grad_w, grad_b) = gradients(x, y_star.clone(), y_hat);
 
         let mut grads = GradientsParams::new();
         grads.register(self.linear.weight.id, grad_w);
@@ -92,6 +84,22 @@ impl AnalyticGradients for LogisticRegression {
             loss: cross_entropy(log_y_hat, y_star), //                    L, eq. (3)
         }
     }
+}
+
+/// The backward pass of eq. (4)–(5) from a batch `X` (tb × 784), its one-hot labels `Y*` and
+/// the prediction `Ŷ` (tb × 10): `(∂L/∂W, ∂L/∂b)`. The lab's step 1 of the backward pass, in
+/// its own signature (the `lab` crate's exercise asks for exactly this function).
+pub fn gradients(x: Tensor<2>, y_star: Tensor<2>, y_hat: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+    let tb = x.dims()[0] as f64;
+    // Δ = Ŷ − Y*, the error at the scores
+    let delta = y_hat - y_star;
+    // ∂L/∂W = (1/tb) Xᵀ Δ                                               (eq. 4)
+    //   computed as (Δᵀ X)ᵀ, the same matrix: the product then reads X row by row, which
+    //   burn-ndarray does without first copying Xᵀ (see the README's Performance).
+    let grad_w = delta.clone().transpose().matmul(x).transpose().div_scalar(tb);
+    // ∂L/∂b = (1/tb) Σᵢ δᵢ                                              (eq. 5)
+    let grad_b = sum_over_batch(delta).div_scalar(tb);
+    (grad_w, grad_b)
 }
 
 impl Inspect for LogisticRegression {

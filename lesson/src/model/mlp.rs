@@ -128,11 +128,8 @@ impl Mlp {
     pub fn activate(&self, u: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         match self.activation() {
             Activation::Sigmoid => {
-                // σ(U) = 1 / (1 + e⁻ᵁ), written out: burn's `sigmoid` computes in f32 even on
-                // f64 tensors, which would blur the f64 gradient check.
-                let h = u.neg().exp().add_scalar(1.0).recip();
-                // σ'(U) = σ(U) ⊙ (1 − σ(U))
-                let dh = h.clone() * h.clone().neg().add_scalar(1.0);
+                let h = sigmoid(u);
+                let dh = sigmoid_prime(h.clone());
                 (h, dh)
             }
             Activation::Relu => {
@@ -141,6 +138,17 @@ impl Mlp {
             }
         }
     }
+}
+
+/// σ(U) = 1 / (1 + e⁻ᵁ), written out: burn's `sigmoid` computes in f32 even on f64 tensors,
+/// which would blur the f64 gradient check.
+pub fn sigmoid(u: Tensor<2>) -> Tensor<2> {
+    u.neg().exp().add_scalar(1.0).recip()
+}
+
+/// σ'(U) = σ(U) ⊙ (1 − σ(U)), from `H = σ(U)`: the sigmoid's derivative needs no U.
+pub fn sigmoid_prime(h: Tensor<2>) -> Tensor<2> {
+    h.clone() * h.neg().add_scalar(1.0)
 }
 
 fn bias(layer: &Linear) -> Tensor<1> {
@@ -157,7 +165,6 @@ impl Classifier for Mlp {
 impl AnalyticGradients for Mlp {
     fn analytic_gradients(&self, batch: &Batch) -> StepGradients {
         let (x, y_star) = (batch.images.clone(), batch.y_star.clone());
-        let tb = batch.len() as f64;
 
         // Forward.
         let u = self.hidden.forward(x.clone()); //                 U = X Wʰ + bʰ
@@ -165,16 +172,8 @@ impl AnalyticGradients for Mlp {
         let s = self.output.forward(h.clone()); //                 S = H Wʸ + bʸ
         let (y_hat, log_y_hat) = softmax(s); //                     Ŷ = softmax(S)
 
-        // Backward, output layer: the logistic regression's eq. (4)–(5), with H as its input.
-        let delta_y = y_hat - y_star.clone(); //                     δʸ = Ŷ − Y*
-        let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(tb); // ∂L/∂Wʸ = Hᵀ δʸ / tb
-        let grad_by = sum_over_batch(delta_y.clone()).div_scalar(tb); //      ∂L/∂bʸ = Σᵢ δʸᵢ / tb
-
-        // Backward, hidden layer: the error flows back through Wʸ and through σ.
-        let delta_h = delta_y.matmul(self.wy().transpose()) * dh; // δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
-        // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ like the logistic regression's ∂L/∂W
-        let grad_wh = delta_h.clone().transpose().matmul(x).transpose().div_scalar(tb);
-        let grad_bh = sum_over_batch(delta_h).div_scalar(tb); //              ∂L/∂bʰ = Σᵢ δʰᵢ / tb
+        // Backward: the error carried from the scores back to each layer's parameters.
+        let [(grad_wh, grad_bh), (grad_wy, grad_by)] = backward(x, y_star.clone(), h, dh, y_hat, self.wy());
 
         let mut grads = GradientsParams::new();
         grads.register(self.hidden.weight.id, grad_wh);
@@ -188,6 +187,31 @@ impl AnalyticGradients for Mlp {
             loss: cross_entropy(log_y_hat, y_star), //                    L, eq. (3)
         }
     }
+}
+
+/// The backward pass from a batch `X`, its labels `Y*`, the hidden layer's `H` and `σ'(U)`,
+/// the prediction `Ŷ` and `Wʸ`: `[(∂L/∂Wʰ, ∂L/∂bʰ), (∂L/∂Wʸ, ∂L/∂bʸ)]`, layer by layer in the
+/// network's order.
+pub fn backward(
+    x: Tensor<2>,
+    y_star: Tensor<2>,
+    h: Tensor<2>,
+    dh: Tensor<2>,
+    y_hat: Tensor<2>,
+    wy: Tensor<2>,
+) -> [(Tensor<2>, Tensor<1>); 2] {
+    let tb = x.dims()[0] as f64;
+    // Output layer: the logistic regression's eq. (4)–(5), with H as its input.
+    let delta_y = y_hat - y_star; //                                 δʸ = Ŷ − Y*
+    let grad_wy = h.transpose().matmul(delta_y.clone()).div_scalar(tb); // ∂L/∂Wʸ = Hᵀ δʸ / tb
+    let grad_by = sum_over_batch(delta_y.clone()).div_scalar(tb); //      ∂L/∂bʸ = Σᵢ δʸᵢ / tb
+
+    // Hidden layer: the error flows back through Wʸ and through σ.
+    let delta_h = delta_y.matmul(wy.transpose()) * dh; //            δʰ = (δʸ Wʸᵀ) ⊙ σ'(U)
+    // ∂L/∂Wʰ = Xᵀ δʰ / tb, computed as (δʰᵀ X)ᵀ like the logistic regression's ∂L/∂W
+    let grad_wh = delta_h.clone().transpose().matmul(x).transpose().div_scalar(tb);
+    let grad_bh = sum_over_batch(delta_h).div_scalar(tb); //                  ∂L/∂bʰ = Σᵢ δʰᵢ / tb
+    [(grad_wh, grad_bh), (grad_wy, grad_by)]
 }
 
 impl Inspect for Mlp {

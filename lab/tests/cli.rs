@@ -1,0 +1,78 @@
+//! `cargo lab` as a student and a teacher run it: the untouched crate says what to write first
+//! (one screen, no panic trace, exit status 1); `--solution` walks the lab's table to the
+//! image (exit status 0) and writes its report; bad input is one line (exit status 2).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The full MNIST (../shared/data/mnist beside the repository), if this machine has it.
+fn mnist() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: no {} (the full MNIST)", dir.display());
+        None
+    }
+}
+
+fn lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lab")).args(args).env_remove("HANDGRAD_DATA_DIR").output().expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_untouched_crate_says_what_to_write_first() {
+    let Some(dir) = mnist() else { return };
+    let out = lab(&["--data-dir", dir.to_str().unwrap()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("IMAGE_SPACE_DIMENSION") && stdout.contains("not answered yet"), "{stdout}");
+    assert!(stdout.lines().count() <= 24, "one screen:\n{stdout}");
+    assert!(!stderr.contains("panicked") && !stdout.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn the_solution_walks_the_labs_table_to_the_image() {
+    let Some(dir) = mnist() else { return };
+    let json = std::env::temp_dir().join(format!("lab-report-{}.json", std::process::id()));
+    let out = lab(&["--solution", "--data-dir", dir.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    // Exercise 1 with the answers' gradients and update, then with autodiff and burn's Sgd.
+    assert_eq!(stdout.matches("matches the lab's table to the image at all 16 epochs it has").count(), 2, "{stdout}");
+    assert!(stdout.contains("matches burn's autodiff to the image at all 2 epochs it has"), "{stdout}");
+    // Epoch 9's test count, where f32 gives 9205: the lab's 92.04 %.
+    assert!(stdout.lines().any(|l| l.trim_start().starts_with("9 ") && l.contains("9204 ( 92.04 %)") && l.ends_with("same")), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    std::fs::remove_file(&json).ok();
+    assert_eq!(report["done"], true);
+    assert_eq!(report["runs"][0]["epochs"].as_array().unwrap().len(), 20);
+    assert!(report["checks"].as_array().unwrap().iter().all(|c| c["verdict"] == "right" || c["verdict"] == "answered"));
+}
+
+#[test]
+fn a_missing_data_folder_is_one_line() {
+    let out = lab(&["--data-dir", "/nonexistent/mnist"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("cargo lab: loading the data: "), "{stderr}");
+}
+
+#[test]
+fn the_labs_table_is_the_seeds_printed_output() {
+    // The table in lab/src/table.rs, against the lab's text where this machine has it.
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seed/tp-deep-learning-1.md");
+    let Ok(text) = std::fs::read_to_string(&seed) else {
+        eprintln!("skipped: no {}", seed.display());
+        return;
+    };
+    let printed = lab::table::parse(&text, 60_000, 10_000);
+    assert_eq!(printed.len(), 16);
+    assert_eq!(printed, lab::table::lab_table());
+    assert_eq!((printed[9].train, printed[9].test), (55_221, 9_204));
+}
