@@ -394,11 +394,13 @@ async fn log_shedding(table: Arc<Table>) {
         let made_room = table.made_room.swap(0, Ordering::SeqCst);
         let refused = table.refused.swap(0, Ordering::SeqCst);
         if made_room + refused > 0 {
+            let closing = table.closing.load(Ordering::SeqCst);
             eprintln!(
-                "handgrad serve: shedding load: {} connections held (at most {}); in the last {} s, {made_room} \
+                "handgrad serve: shedding load: {} connections held (bound {}){}; in the last {} s, {made_room} \
                  waiting for a request closed to make room, {refused} refused with 503",
-                table.open(),
+                table.open().saturating_sub(closing),
                 table.limits.max_connections,
+                if closing > 0 { format!(", {closing} more being closed") } else { String::new() },
                 SHED_LOG_INTERVAL.as_secs()
             );
         }
