@@ -13,8 +13,9 @@
 //! | `POST /api/predict[?ink=auto\|dark\|light]`, a PNG or JPEG body | the prediction (JSON) |
 //! | anything else | a 4xx status and `{"error": "one line"}` |
 //!
-//! The HTTP side is axum's (on hyper and tokio, which burn already builds): one handler takes
-//! every request and hands it to [`App::handle`], a plain function from a request to a reply
+//! The HTTP side is an axum router (on hyper and tokio, which burn already builds), served by
+//! an accept loop of handgrad's own on hyper's HTTP/1 connections: one handler takes every
+//! request and hands it to [`App::handle`], a plain function from a request to a reply
 //! that holds the routes above in one `match`. The answers are computed off the runtime's
 //! threads (`spawn_blocking`), at most one per worker at a time: a predict of the page's
 //! drawing takes about a millisecond, but a large picture takes longer, and the page and
