@@ -1,5 +1,6 @@
 //! A short local load on `handgrad serve`'s API: how many predictions a second, and how long
-//! each takes, with 1 to 8 clients at once. Loopback only, bounded in requests and in time.
+//! each takes, with 1 to 8 clients at once, without and with an abusive client holding
+//! half-open connections. Loopback only, bounded in requests, connections and time.
 //!
 //! ```sh
 //! cargo run --release --example serve_load -- artifacts/fashion-logreg artifacts/fashion-mlp
@@ -10,6 +11,13 @@
 //! open a connection per request (as `curl` does), POST one of 30 drawings (the digits the
 //! predict tests draw, dark on light, 300 × 220 PNGs) and read the whole answer. On a machine
 //! with few cores the clients and the server share them: the figures are a floor.
+//!
+//! The server is bounded at 192 connections, as `handgrad serve` is under a 256 open-files
+//! limit (macOS's default). The abusive client is a thread that keeps [`ABUSER_CONNECTIONS`]
+//! connections open, each having sent half a request head (`GET / HTTP/1.1`, `Host: x`, and
+//! no end), and opens a new one for each the server closes (it looks every 10 ms); the same
+//! clients then run again. After the load the abuser stops opening and watches the server
+//! close what it still holds (the header timeout).
 //! Writes `artifacts/serve-load.json` and `artifacts/serve-load.md` (`--out DIR` elsewhere).
 
 use std::io::{Read, Write};
@@ -31,10 +39,18 @@ const REQUESTS: usize = 2_000;
 /// Seconds per client count, at most.
 const SECONDS: f64 = 5.0;
 const CLIENTS: [usize; 4] = [1, 2, 4, 8];
+/// The server's bound, as under a 256 open-files limit.
+const BOUND: usize = 192;
+/// Half-open connections the abusive client tries to hold: half again the bound.
+const ABUSER_CONNECTIONS: usize = 288;
+/// How often the abuser looks for closed connections and opens new ones.
+const ABUSER_EVERY: Duration = Duration::from_millis(10);
 
 #[derive(Serialize)]
 struct Row {
     model: String,
+    /// Whether the abusive client was holding connections meanwhile.
+    abuser: bool,
     clients: usize,
     requests: usize,
     failed: usize,
@@ -58,6 +74,29 @@ struct Report {
     /// A large drawing (3 900 × 3 900 pixels) posted, and `GET /api/model` asked while it is
     /// being prepared: both times in ms, per model.
     large_picture: Vec<LargePicture>,
+    /// The server's bound on connections.
+    bound: usize,
+    /// What the abusive client saw, per model.
+    abuse: Vec<Abuse>,
+}
+
+/// The abusive client's side of one model's load.
+#[derive(Serialize, Default)]
+struct Abuse {
+    model: String,
+    /// Connections it tried to hold.
+    target: usize,
+    /// Connections it opened in all, and those the server closed while the load ran.
+    opened: usize,
+    closed_during_load: usize,
+    /// Connections it held, as seen from its side, when the load ended.
+    held_at_end: usize,
+    /// After it stopped opening: how long until the server had closed all it held, and the
+    /// longest any of those had been held (from its half head to its closing), in s.
+    all_closed_after_s: f64,
+    longest_held_s: f64,
+    /// Whether some were still open after 20 s.
+    left_open: usize,
 }
 
 #[derive(Serialize)]
@@ -102,7 +141,13 @@ fn run() -> Result<()> {
         in_process_ms: Vec::new(),
         rows: Vec::new(),
         large_picture: Vec::new(),
+        bound: BOUND,
+        abuse: Vec::new(),
     };
+    // The abuser's connections and the server's, in this one process.
+    if handgrad::serve::open_files_limit().is_some_and(|n| n < 1_024) {
+        bail!("this example holds about 600 connections in one process: raise the open-files limit (ulimit -n 1024)");
+    }
     for path in &models {
         let device = Backend::default_backend()?.open()?;
         let (model, meta, _) = load_model(path, &device)?;
@@ -119,18 +164,44 @@ fn run() -> Result<()> {
         }
         report.in_process_ms.push((name.clone(), percentile(&mut times, 0.5)));
 
-        let running = Server::bind("127.0.0.1:0".parse()?, app)?.spawn(workers);
+        let running = Server::bind("127.0.0.1:0".parse()?, app)?.max_connections(BOUND)?.spawn(workers);
         let first = post(running.addr, &drawings[0])?;
         report.answer_bytes.push((name.clone(), first.1));
-        for clients in CLIENTS {
-            report.rows.push(load(&name, running.addr, &drawings, clients));
-            let row = report.rows.last().unwrap();
+        let say = |row: &Row| {
             eprintln!(
-                "{name}: {clients} clients, {} requests ({} failed), {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
-                row.requests, row.failed, row.per_second, row.p50_ms, row.p99_ms
-            );
+                "{name}: {} clients{}, {} requests ({} failed), {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
+                row.clients,
+                if row.abuser { " and the abuser" } else { "" },
+                row.requests,
+                row.failed,
+                row.per_second,
+                row.p50_ms,
+                row.p99_ms
+            )
+        };
+        for clients in CLIENTS {
+            report.rows.push(load(&name, running.addr, &drawings, clients, false));
+            say(report.rows.last().unwrap());
         }
         report.large_picture.push(while_large(&name, running.addr, &large)?);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let abuse = std::thread::scope(|s| {
+            let abuser = s.spawn(|| abuser(running.addr, &stop));
+            // Let it fill the server's bound first.
+            std::thread::sleep(Duration::from_secs(1));
+            for clients in CLIENTS {
+                report.rows.push(load(&name, running.addr, &drawings, clients, true));
+                say(report.rows.last().unwrap());
+            }
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            abuser.join().expect("the abuser's thread")
+        })?;
+        eprintln!(
+            "{name}: the abuser opened {} connections, {} closed by the server during the load, {} held at its end; \
+             all closed {:.1} s after it stopped opening (the longest held {:.1} s)",
+            abuse.opened, abuse.closed_during_load, abuse.held_at_end, abuse.all_closed_after_s, abuse.longest_held_s
+        );
+        report.abuse.push(Abuse { model: name.clone(), ..abuse });
         running.stop()?;
     }
     std::fs::create_dir_all(&out)?;
@@ -140,8 +211,48 @@ fn run() -> Result<()> {
     Ok(())
 }
 
+/// Holds up to [`ABUSER_CONNECTIONS`] half-open connections to `addr`, opening one for each
+/// the server closes, until `stop`; then watches those left until the server has closed them
+/// all (20 s at most).
+fn abuser(addr: SocketAddr, stop: &std::sync::atomic::AtomicBool) -> Result<Abuse> {
+    let mut held: Vec<(TcpStream, Instant)> = Vec::new();
+    let mut report = Abuse { target: ABUSER_CONNECTIONS, ..Abuse::default() };
+    let closed = |stream: &mut TcpStream| !matches!(stream.read(&mut [0u8; 64]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        while held.len() < ABUSER_CONNECTIONS {
+            let mut stream = TcpStream::connect(addr)?;
+            stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")?;
+            stream.set_nonblocking(true)?;
+            held.push((stream, Instant::now()));
+            report.opened += 1;
+        }
+        std::thread::sleep(ABUSER_EVERY);
+        let before = held.len();
+        held.retain_mut(|(stream, _)| !closed(stream));
+        report.closed_during_load += before - held.len();
+    }
+    report.held_at_end = held.len();
+    let stopped = Instant::now();
+    while !held.is_empty() && stopped.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(ABUSER_EVERY);
+        held.retain_mut(|(stream, opened)| {
+            let gone = closed(stream);
+            if gone {
+                report.longest_held_s = report.longest_held_s.max(opened.elapsed().as_secs_f64());
+            }
+            !gone
+        });
+    }
+    report.all_closed_after_s = stopped.elapsed().as_secs_f64();
+    report.left_open = held.len();
+    if report.left_open > 0 {
+        bail!("{} of the abuser's connections still open 20 s after it stopped", report.left_open);
+    }
+    Ok(report)
+}
+
 /// `clients` threads posting drawings until [`REQUESTS`] in all or [`SECONDS`] have passed.
-fn load(name: &str, addr: SocketAddr, drawings: &[Vec<u8>], clients: usize) -> Row {
+fn load(name: &str, addr: SocketAddr, drawings: &[Vec<u8>], clients: usize, abuser: bool) -> Row {
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(SECONDS);
     let per_client = REQUESTS / clients;
@@ -171,6 +282,7 @@ fn load(name: &str, addr: SocketAddr, drawings: &[Vec<u8>], clients: usize) -> R
     let mut times: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
     Row {
         model: name.to_string(),
+        abuser,
         clients,
         requests: times.len() + failed,
         failed,
@@ -261,8 +373,11 @@ fn markdown(report: &Report) -> String {
     md += &format!(
         "Written by `cargo run --release --example serve_load -- RUN_DIR...`: {} worker threads, {} cores \
          shared with the clients; each client opens a connection per request and POSTs a 300 × 220 PNG \
-         drawing; at most {REQUESTS} requests or {SECONDS} s per line.\n\n",
-        report.workers, report.cores
+         drawing; at most {REQUESTS} requests or {SECONDS} s per line. The server holds at most {} connections \
+         (as under a 256 open-files limit); in the lines with an abusive client, one more client keeps up to \
+         {ABUSER_CONNECTIONS} connections open that have each sent half a request head, and opens a new one for \
+         each the server closes.\n\n",
+        report.workers, report.cores, report.bound
     );
     md += "| model | one answer in-process (ms) | answer size (bytes) |\n|---|---:|---:|\n";
     for ((name, ms), (_, bytes)) in report.in_process_ms.iter().zip(&report.answer_bytes) {
@@ -272,12 +387,34 @@ fn markdown(report: &Report) -> String {
     for l in &report.large_picture {
         md += &format!("| {} | {:.0} | {:.1} |\n", l.model, l.predict_ms, l.get_during_it_ms);
     }
-    md += "\n| model | clients | requests | failed | requests/s | p50 ms | p90 ms | p99 ms | max ms |\n";
-    md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    md += "\n| model | abusive client | clients | requests | failed | requests/s | p50 ms | p90 ms | p99 ms | max ms |\n";
+    md += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for r in &report.rows {
         md += &format!(
-            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
-            r.model, r.clients, r.requests, r.failed, r.per_second, r.p50_ms, r.p90_ms, r.p99_ms, r.max_ms
+            "| {} | {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            r.model,
+            if r.abuser { "yes" } else { "no" },
+            r.clients,
+            r.requests,
+            r.failed,
+            r.per_second,
+            r.p50_ms,
+            r.p90_ms,
+            r.p99_ms,
+            r.max_ms
+        );
+    }
+    md += &format!(
+        "\nThe abusive client (server bound: {} connections; it tries to hold {ABUSER_CONNECTIONS} half-open ones, \
+         opening a new one for each the server closes):\n\n",
+        report.bound
+    );
+    md += "| model | connections it opened | closed by the server during the load | held when the load ended | \
+           all closed after it stopped (s) | longest held (s) |\n|---|---:|---:|---:|---:|---:|\n";
+    for a in &report.abuse {
+        md += &format!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} |\n",
+            a.model, a.opened, a.closed_during_load, a.held_at_end, a.all_closed_after_s, a.longest_held_s
         );
     }
     md

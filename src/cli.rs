@@ -483,6 +483,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: Option<u16>,
 
+    /// The most connections open at once [default: the open-files limit (ulimit -n) less 64,
+    /// at most 4096]. At the bound, the connection that has waited longest for a request is
+    /// closed to make room for a new one; when all are busy, a new one gets a 503.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub device: DeviceArgs,

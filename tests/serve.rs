@@ -220,3 +220,219 @@ fn serve_refuses_in_one_line() {
         assert!(stderr.contains(needle), "{args:?}: {needle:?} not in {stderr}");
     }
 }
+
+/// The timeouts and the bound, as a classroom would try them (issue 23): under a 256
+/// open-files limit (macOS's default), one client opens 400 connections that each send half
+/// a request head and stop, another sends a body that stops; a fresh client is served within
+/// a second all the while, predictions work, the server says it is shedding load, closes the
+/// held connections and an idle keep-alive one within the header timeout (10 s), and answers
+/// the slow body with a 408 after 30 s. A second server, bounded at 4 connections all busy
+/// with slow bodies, answers a new one with a fast 503 and one JSON line. Bounded: 400
+/// connections, about 35 s.
+#[cfg(unix)]
+#[test]
+fn one_client_holding_connections_locks_no_one_out() {
+    use std::io::{ErrorKind, Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    const HEADER_TIMEOUT: Duration = handgrad::serve::HEADER_TIMEOUT;
+    const SLACK: Duration = Duration::from_secs(2);
+    const ONE_SECOND: Duration = Duration::from_secs(1);
+    // This process holds the 400 connections: its own soft limit raised to 1 024 where lower
+    // (macOS's 256), as far as the hard limit allows.
+    let mut own = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit and setrlimit read and write the struct they are given, nothing else.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut own), 0);
+        if own.rlim_cur < 1_024 {
+            own.rlim_cur = own.rlim_max.min(1_024);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &own);
+        }
+    }
+    let served = Served::start_with_file_limit(synthetic_model(), &[], 256);
+    assert!(served.banner.contains("up to 192 connections"), "{}", served.banner);
+    let addr = served.addr.clone();
+    let drawing = a_drawing();
+
+    // A body announced at 1 000 bytes that stops after 10, once the server reads it.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    let slow_sent = slow_body(&mut slow, &addr);
+
+    // One client holding as many half-open connections as it can, at most 400 (its own
+    // limit here is far above).
+    let abuse = Instant::now();
+    let mut held: Vec<(TcpStream, Instant)> = Vec::new();
+    while held.len() < 400 && abuse.elapsed() < Duration::from_secs(5) {
+        let Ok(mut stream) = TcpStream::connect(&addr) else { break };
+        if stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").is_ok() {
+            stream.set_nonblocking(true).unwrap();
+            held.push((stream, Instant::now()));
+        }
+    }
+    assert_eq!(held.len(), 400, "the server stopped accepting after {} connections", held.len());
+    let open = |stream: &mut TcpStream| matches!(stream.read(&mut [0u8; 64]), Err(e) if e.kind() == ErrorKind::WouldBlock);
+
+    // A fresh client, served within a second, five times over: the page and a prediction.
+    let mut slowest = Duration::ZERO;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let page = http::request(&addr, "GET", "/", &[], b"");
+        assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+        let answer = http::predict(&addr, &drawing);
+        assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+        assert_eq!(answer.json()["classes"].as_array().unwrap().len(), 10);
+        slowest = slowest.max(t.elapsed());
+    }
+    assert!(slowest < ONE_SECOND, "a fresh client waited {slowest:?} for the page and a prediction");
+    // The server holds its bound (the slow body is one of them): the connections it let go
+    // are the ones that had waited longest.
+    let still_open = held.iter_mut().map(|(s, _)| open(s)).filter(|&o| o).count();
+    assert!((150..=191).contains(&still_open), "{still_open} of the 400 connections still open");
+    eprintln!(
+        "400 half-open connections, {still_open} held by the server; a fresh GET / and a prediction within {:.0} ms",
+        slowest.as_secs_f64() * 1e3
+    );
+
+    // An idle keep-alive connection, after one answer.
+    let mut idle = TcpStream::connect(&addr).unwrap();
+    idle.write_all(format!("GET /api/model HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes()).unwrap();
+    let mut head = Vec::new();
+    idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let mut byte = [0u8; 1024];
+        let n = idle.read(&mut byte).unwrap();
+        assert!(n > 0, "closed before answering");
+        head.extend_from_slice(&byte[..n]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head));
+    let idle_since = Instant::now();
+    idle.set_nonblocking(true).unwrap();
+
+    // Watched while the second server is tried: every held connection and the idle one are
+    // closed by the server within the header timeout (as read every 20 ms).
+    let watcher = std::thread::spawn(move || {
+        let deadline = Instant::now() + HEADER_TIMEOUT + 2 * SLACK;
+        let mut lifetimes = Vec::new();
+        let mut idle_closed = None;
+        while Instant::now() < deadline && (!held.is_empty() || idle_closed.is_none()) {
+            held.retain_mut(|(stream, opened)| {
+                let alive = open(stream);
+                if !alive {
+                    lifetimes.push(opened.elapsed());
+                }
+                alive
+            });
+            if idle_closed.is_none() && !open(&mut idle) {
+                idle_closed = Some(idle_since.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (held.len(), lifetimes, idle_closed)
+    });
+
+    // A server bounded at 4 connections, all four busy with slow bodies: a new connection
+    // gets a 503 and one JSON line at once; when one of the four goes, the next is served.
+    let small = Served::start(synthetic_model(), &["--max-connections", "4"]);
+    assert!(small.banner.contains("up to 4 connections"), "{}", small.banner);
+    let mut busy: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&small.addr).unwrap();
+            slow_body(&mut stream, &small.addr);
+            stream
+        })
+        .collect();
+    let t = Instant::now();
+    let refused = http::request(&small.addr, "GET", "/", &[], b"");
+    let refused_in = t.elapsed();
+    assert_eq!(refused.status, 503, "{}", String::from_utf8_lossy(&refused.body));
+    assert!(refused_in < ONE_SECOND, "the 503 took {refused_in:?}");
+    let text = String::from_utf8_lossy(&refused.body).to_string();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(refused.json()["error"].as_str().unwrap().contains("bound of 4 connections, all busy"), "{text}");
+    drop(busy.pop());
+    let back = Instant::now();
+    let served_again = loop {
+        let reply = http::request(&small.addr, "GET", "/", &[], b"");
+        if reply.status == 200 || back.elapsed() > Duration::from_secs(5) {
+            break reply;
+        }
+    };
+    assert_eq!(served_again.status, 200, "{}", String::from_utf8_lossy(&served_again.body));
+    drop(busy);
+    let small_log = small.stop();
+    assert!(!small_log.contains("panicked"), "{small_log}");
+
+    // Too many connections asked for the open-files limit: one line.
+    let mut command = http::serve_command(synthetic_model(), &["--max-connections", "1000"]);
+    http::limit_open_files(&mut command, 256);
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--max-connections 1000: at most 192 connections fit"), "{stderr}");
+
+    let (left, lifetimes, idle_closed) = watcher.join().unwrap();
+    assert_eq!(left, 0, "{left} held connections still open after {:?}", HEADER_TIMEOUT + 2 * SLACK);
+    let longest = lifetimes.iter().max().copied().unwrap_or_default();
+    assert!(longest <= HEADER_TIMEOUT + SLACK, "a half-open connection was held {longest:?}");
+    let idle_closed = idle_closed.expect("the idle keep-alive connection was never closed");
+    assert!(
+        idle_closed <= HEADER_TIMEOUT + SLACK && idle_closed + SLACK >= HEADER_TIMEOUT,
+        "the idle connection was closed after {idle_closed:?}"
+    );
+    eprintln!(
+        "held connections closed within {:.1} s of their opening, the idle one after {:.1} s",
+        longest.as_secs_f64(),
+        idle_closed.as_secs_f64()
+    );
+
+    // Still serving; then the slow body's 408, 30 s after it began.
+    assert_eq!(http::predict(&addr, &drawing).status, 200);
+    slow.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let waited = slow_sent.elapsed();
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.ends_with("{\"error\":\"the body did not arrive within 30 s\"}"), "{answer}");
+    let body_timeout = handgrad::serve::BODY_TIMEOUT;
+    assert!(waited >= body_timeout && waited <= body_timeout + SLACK, "the 408 came after {waited:?}");
+
+    let log = served.stop();
+    let shedding: Vec<&str> = log.lines().filter(|l| l.contains("shedding load")).collect();
+    assert!(!shedding.is_empty(), "no shedding line in {log}");
+    assert!(shedding[0].contains(" connections held (bound 192)"), "{log}");
+    assert!(shedding.len() <= 4, "{} shedding lines in about 35 s:\n{log}", shedding.len());
+    assert!(!log.contains("panicked"), "{log}");
+    eprintln!("{}", shedding[0]);
+}
+
+/// Sends a POST head announcing 1 000 bytes with `Expect: 100-continue`, waits for the
+/// server's `100 Continue` (it is reading the body: the request is being answered), sends 10
+/// bytes and stops. When the head was sent (the server's body timeout starts after).
+#[cfg(unix)]
+fn slow_body(stream: &mut std::net::TcpStream, addr: &str) -> std::time::Instant {
+    use std::io::{Read, Write};
+    let sent = std::time::Instant::now();
+    stream
+        .write_all(
+            format!(
+                "POST /api/predict HTTP/1.1\r\nHost: {addr}\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\
+                 Expect: 100-continue\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let mut got = Vec::new();
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let mut buffer = [0u8; 256];
+        let n = stream.read(&mut buffer).expect("no 100 Continue within 5 s");
+        assert!(n > 0, "closed before 100 Continue");
+        got.extend_from_slice(&buffer[..n]);
+    }
+    assert!(got.starts_with(b"HTTP/1.1 100 Continue"), "{}", String::from_utf8_lossy(&got));
+    stream.write_all(b"0123456789").unwrap();
+    sent
+}

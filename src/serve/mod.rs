@@ -13,15 +13,19 @@
 //! | `POST /api/predict[?ink=auto\|dark\|light]`, a PNG or JPEG body | the prediction (JSON) |
 //! | anything else | a 4xx status and `{"error": "one line"}` |
 //!
-//! The HTTP side is axum's (on hyper and tokio, which burn already builds): one handler takes
-//! every request and hands it to [`App::handle`], a plain function from a request to a reply
+//! The HTTP side is an axum router (on hyper and tokio, which burn already builds), served by
+//! an accept loop of handgrad's own on hyper's HTTP/1 connections: one handler takes every
+//! request and hands it to [`App::handle`], a plain function from a request to a reply
 //! that holds the routes above in one `match`. The answers are computed off the runtime's
 //! threads (`spawn_blocking`), at most one per worker at a time: a predict of the page's
 //! drawing takes about a millisecond, but a large picture takes longer, and the page and
 //! other clients are served meanwhile.
 //!
-//! Meant for this machine or a classroom's network: hyper here has no timer, so a client that
-//! opens a connection and sends nothing keeps it open; a body is given [`BODY_TIMEOUT`].
+//! Meant for this machine or a classroom's network (`connections.rs`): a request's head must
+//! arrive within [`HEADER_TIMEOUT`] (hyper's timer, which also closes a connection idle that
+//! long), its body within [`BODY_TIMEOUT`]; at most [`Limits::max_connections`] connections
+//! are open at once, below the process's open-files limit, and past that bound a connection
+//! that waits for a request gives its place to a new one, or the new one gets a fast `503`.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -38,6 +42,11 @@ use crate::drawing::{Ink, decode_drawing_within};
 use crate::explain::{self, Explanation, Guess, Prediction};
 use crate::model::Model;
 use crate::persist::ModelMeta;
+
+mod connections;
+pub use connections::{
+    DEFAULT_MAX_CONNECTIONS, FILE_MARGIN, HEADER_TIMEOUT, Limits, SHED_LOG_INTERVAL, open_files_limit,
+};
 
 /// The largest request body accepted: a drawing on a large canvas is well under 1 MB.
 pub const MAX_BODY: usize = 10 * 1024 * 1024;
@@ -236,6 +245,7 @@ fn percent_decoded(path: &str) -> String {
 pub struct Server {
     listener: TcpListener,
     app: App,
+    limits: Limits,
 }
 
 /// A server serving in the background ([`Server::spawn`]), until [`Running::stop`].
@@ -247,11 +257,25 @@ pub struct Running {
 }
 
 impl Server {
-    /// Listens on `addr` (port 0: any free port).
+    /// Listens on `addr` (port 0: any free port), to serve as many connections at once as
+    /// this process's open-files limit allows ([`Limits::of_this_process`]).
     pub fn bind(addr: SocketAddr, app: App) -> Result<Self> {
+        let limits = Limits::of_this_process()?;
         let listener = TcpListener::bind(addr).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
         listener.set_nonblocking(true)?;
-        Ok(Self { listener, app })
+        Ok(Self { listener, app, limits })
+    }
+
+    /// At most `n` connections at once instead (an error when the open-files limit has no
+    /// room for them).
+    pub fn max_connections(mut self, n: usize) -> Result<Self> {
+        self.limits = Limits::under(self.limits.open_files, Some(n))?;
+        Ok(self)
+    }
+
+    /// How many connections it serves at once, and under which open-files limit.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The address it listens on (with the port chosen when 0 was asked for).
@@ -286,7 +310,7 @@ impl Server {
         let router = axum::Router::new().fallback(serve_one).with_state(shared);
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(self.listener)?;
-            axum::serve(listener, router).with_graceful_shutdown(until).await
+            connections::serve(listener, router, self.limits, until).await
         })?;
         Ok(())
     }

@@ -111,9 +111,19 @@ pub struct Served {
 impl Served {
     /// Starts `handgrad serve --model MODEL --port 0 EXTRA…` and waits for its URL.
     pub fn start(model: &Path, extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
-            .args(["serve", "--model", model.to_str().unwrap(), "--port", "0"])
-            .args(extra)
+        Served::spawn(serve_command(model, extra))
+    }
+
+    /// The same, in a process whose open-files limit is `open_files` (soft and hard).
+    #[cfg(unix)]
+    pub fn start_with_file_limit(model: &Path, extra: &[&str], open_files: libc::rlim_t) -> Served {
+        let mut command = serve_command(model, extra);
+        limit_open_files(&mut command, open_files);
+        Served::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Served {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -138,6 +148,26 @@ impl Served {
             let _ = e.read_to_string(&mut text);
         }
         text
+    }
+}
+
+/// `handgrad serve --model MODEL --port 0 EXTRA…`, not started.
+pub fn serve_command(model: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_handgrad"));
+    command.args(["serve", "--model", model.to_str().unwrap(), "--port", "0"]).args(extra);
+    command
+}
+
+/// The process `command` starts may open at most `open_files` files (as under `ulimit -n`).
+#[cfg(unix)]
+pub fn limit_open_files(command: &mut Command, open_files: libc::rlim_t) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit { rlim_cur: open_files, rlim_max: open_files };
+    // SAFETY: between fork and exec, only setrlimit (async-signal-safe) and errno are used.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+        });
     }
 }
 
