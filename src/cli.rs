@@ -13,7 +13,7 @@ use crate::check::slips::Slip;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::drawing::Ink;
 use crate::gradients::GradSource;
-use crate::model::{Activation, Architecture, Init, ModelKind};
+use crate::model::{Activation, Architecture, Init, ModelKind, Precision};
 use crate::sgd::OptimizerKind;
 use crate::invalid::{Invalid, Setting};
 use crate::training::{DIVERGED_LOSS, Diverged, TrainConfig, TrainerKind};
@@ -40,7 +40,7 @@ macro_rules! named {
     )*};
 }
 
-named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Slip, Ink);
+named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Precision, Slip, Ink);
 
 /// The parser of an option whose values are a [`Named`] type's names.
 fn named<T: Named>() -> impl clap::builder::TypedValueParser<Value = T> {
@@ -250,6 +250,12 @@ pub struct TrainArgs {
     #[arg(long, value_parser = named::<Init>())]
     pub init: Option<Init>,
 
+    /// The precision of the parameters and of every product: f32, or f64 as the lab's numpy
+    /// (the pixels scaled in f32, then promoted, as numpy does). f64 runs on the CPU
+    /// backends (ndarray, flex).
+    #[arg(long, value_parser = named::<Precision>(), default_value = "f32")]
+    pub dtype: Precision,
+
     /// Use only the first N training images.
     #[arg(long, value_name = "N")]
     pub train_limit: Option<usize>,
@@ -286,9 +292,9 @@ pub struct TrainArgs {
 /// The options of `train` that a resumed run takes from its checkpoint (clap refuses them
 /// with `--resume`), by their argument ids; `out` because a resumed run writes into its own
 /// folder.
-pub const FIXED_ON_RESUME: [&str; 16] = [
+pub const FIXED_ON_RESUME: [&str; 17] = [
     "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "trainer", "init",
-    "train_limit", "test_limit", "kind", "hidden", "activation", "out", "overwrite",
+    "dtype", "train_limit", "test_limit", "kind", "hidden", "activation", "out", "overwrite",
 ];
 
 /// The message for a flag given with `--resume` that it conflicts with: `flag` is clap's
@@ -573,6 +579,7 @@ mod tests {
         names_agree::<TrainerKind>();
         names_agree::<Init>();
         names_agree::<Activation>();
+        names_agree::<Precision>();
         names_agree::<Slip>();
         // A model's name is the `kind` of its architecture in model.json.
         for kind in ModelKind::ALL {

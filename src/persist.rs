@@ -16,7 +16,7 @@ use crate::backend::Backend;
 use crate::data::{DataSource, DatasetKind};
 use crate::fsutil::{write_atomic, write_json_atomic};
 use crate::invalid::{Invalid, Setting};
-use crate::model::{Architecture, Init, Model, ModelConfig};
+use crate::model::{Architecture, Init, Model, ModelConfig, Precision};
 use crate::training::TrainConfig;
 
 /// The parameters' file name in a run folder.
@@ -200,6 +200,7 @@ impl From<MetaV1> for ModelMeta {
                 model: ModelConfig {
                     architecture: v1.model,
                     init: v1.init,
+                    precision: Precision::F32,
                 },
                 data: DataConfig {
                     dataset: v1.dataset,
@@ -332,6 +333,9 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(Model, ModelMeta, Pat
             file.display()
         ),
     };
+    if meta.config.model.precision == Precision::F64 && Backend::of(device) == Some(Backend::Wgpu) {
+        bail!("{}: the model is in f64, which runs on the CPU backends (--device ndarray or flex)", file.display());
+    }
     let model = load_vouched(&file, &meta_file, &meta.parameters_fnv1a, meta.architecture(), device)?;
     Ok((model, meta, file))
 }

@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::cli::EvalArgs;
 use crate::data::{DataSource, Which};
 use crate::inference::{confusion, evaluate};
+use crate::model::Precision;
 use crate::persist::load_model;
 use crate::plot::charts::confusion_table;
 use crate::training::TrainerKind;
@@ -24,6 +25,10 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let how = match training.trainer {
         TrainerKind::Loop => format!("{} grads, {} optimizer", training.grad.name(), training.optimizer.name()),
         TrainerKind::Learner => "burn-train's Learner".to_string(),
+    };
+    let how = match meta.config.model.precision {
+        Precision::F32 => how,
+        precision => format!("{how}, {}", precision.name()),
     };
     println!(
         "{}: {} trained {} epochs on {} ({how}), device {backend}",
