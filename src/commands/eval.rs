@@ -30,13 +30,22 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         Precision::F32 => how,
         precision => format!("{how}, {}", precision.name()),
     };
-    println!(
-        "{}: {} trained {} epochs on {} ({how}), device {backend}",
-        file.display(),
-        meta.architecture().describe(),
-        meta.epochs_done,
-        meta.dataset().name(),
-    );
+    match &meta.imported_from {
+        None => println!(
+            "{}: {} trained {} epochs on {} ({how}), device {backend}",
+            file.display(),
+            meta.architecture().describe(),
+            meta.epochs_done,
+            meta.dataset().name(),
+        ),
+        Some(from) => println!(
+            "{}: {} imported from {from} ({}), for {}, device {backend}",
+            file.display(),
+            meta.architecture().describe(),
+            meta.config.model.precision.name(),
+            meta.dataset().name(),
+        ),
+    }
     println!(
         "test accuracy {:.2}% ({}/{}) on {}",
         result.accuracy(),
