@@ -297,7 +297,7 @@ fn train_in_f64_is_recorded_and_evaluated() {
     assert!(stdout.contains("device ndarray · f64 · grad manual"), "{stdout}");
     let meta = std::fs::read_to_string(run.join("model.json")).unwrap();
     assert!(meta.contains(r#""precision": "f64""#), "{meta}");
-    let last = stdout.lines().filter(|l| l.starts_with("epoch 2/2")).next().unwrap().to_string();
+    let last = stdout.lines().find(|l| l.starts_with("epoch 2/2")).unwrap().to_string();
     let test_count = last.split("test ").nth(1).unwrap().split_whitespace().nth(1).unwrap().to_string(); // "(271/300)"
     let out = handgrad(&["eval", "--model", run.to_str().unwrap()]);
     let eval = String::from_utf8_lossy(&out.stdout);
