@@ -10,7 +10,7 @@
 //! (9 205 against 9 204). The test below finds that image and shows that its two best
 //! scores are as close as f32's rounding.
 //!
-//! The five runs take about half a minute on two cores: `#[ignore]`d, so that `.ci/run` runs
+//! The five runs take 14 to 32 s on two shared cores: `#[ignore]`d, so that `.ci/run` runs
 //! them once, in its `--include-ignored` pass; skipped with a message where ../shared lacks
 //! the files.
 
