@@ -14,7 +14,7 @@ use burn::tensor::Device;
 use crate::data::{Batches, Dataset};
 use crate::gradients::GradSource;
 use crate::inference::evaluate;
-use crate::model::AnalyticGradients;
+use crate::model::{AnalyticGradients, dtype_of};
 use crate::sgd::{Optimizer, OptimizerKind, sgd_step};
 
 /// What one child process took.
@@ -103,7 +103,7 @@ pub fn step_seconds<M: AnalyticGradients>(
     tb: usize,
     modes: &[(GradSource, OptimizerKind)],
 ) -> Vec<f64> {
-    let batches = Batches::new(&data.train, tb, None);
+    let batches = Batches::new(&data.train, tb, None).with_dtype(dtype_of(&model));
     let mut runs: Vec<_> = modes
         .iter()
         .map(|&(grad, kind)| (Some(model.clone()), grad, Optimizer::new(kind), 0usize))

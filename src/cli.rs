@@ -13,7 +13,7 @@ use crate::check::slips::Slip;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::drawing::Ink;
 use crate::gradients::GradSource;
-use crate::model::{Activation, Architecture, Init, ModelKind};
+use crate::model::{Activation, Architecture, Init, ModelKind, Precision};
 use crate::sgd::OptimizerKind;
 use crate::invalid::{Invalid, Setting};
 use crate::training::{DIVERGED_LOSS, Diverged, TrainConfig, TrainerKind};
@@ -40,7 +40,7 @@ macro_rules! named {
     )*};
 }
 
-named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Slip, Ink);
+named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Precision, Slip, Ink);
 
 /// The parser of an option whose values are a [`Named`] type's names.
 fn named<T: Named>() -> impl clap::builder::TypedValueParser<Value = T> {
@@ -71,7 +71,7 @@ pub fn in_flags(e: anyhow::Error) -> anyhow::Error {
     }
     if let Some(NoMnist { what }) = e.downcast_ref::<NoMnist>() {
         return anyhow::anyhow!(
-            "{what}, or pass --data-dir DIR with the four IDX files, or use --dataset fashion-mnist"
+            "{what}, or pass --data-dir DIR with the four IDX files (or --data-dir FILE.npz, Keras's mnist.npz), or use --dataset fashion-mnist"
         );
     }
     if let Some(missing) = e.downcast_ref::<NoFolder>() {
@@ -123,6 +123,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Measure handgrad against the lab's numpy script: whole runs and their pieces.
     Bench(BenchArgs),
+    /// Write a saved logistic regression's W and b as .npy (numpy's arrays, the lab's
+    /// orientation) and the model as safetensors (PyTorch's layout).
+    Export(ExportArgs),
+    /// Make a run folder (model.bpk, model.json) from the lab's numpy W and b, or from a
+    /// safetensors file: eval, predict and serve take it like any other.
+    Import(ImportArgs),
     /// List the backends compiled in and, for wgpu, the graphics adapters found.
     Devices,
 }
@@ -136,7 +142,10 @@ pub struct DataArgs {
     pub dataset: DatasetKind,
 
     /// Read the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
-    /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each raw or .gz) from this folder.
+    /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each raw or .gz) from this folder, or
+    /// the arrays x_train, y_train, x_test, y_test of this .npz file (Keras's mnist.npz).
+    /// Without it, MNIST comes through burn-dataset's download, or, if that fails, from
+    /// ~/.keras/datasets/mnist.npz when it is there.
     #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -250,6 +259,12 @@ pub struct TrainArgs {
     #[arg(long, value_parser = named::<Init>())]
     pub init: Option<Init>,
 
+    /// The precision of the parameters and of every product: f32, or f64 as the lab's numpy
+    /// (the pixels scaled in f32, then promoted, as numpy does). f64 runs on the CPU
+    /// backends (ndarray, flex).
+    #[arg(long, value_parser = named::<Precision>(), default_value = "f32")]
+    pub dtype: Precision,
+
     /// Use only the first N training images.
     #[arg(long, value_name = "N")]
     pub train_limit: Option<usize>,
@@ -286,9 +301,9 @@ pub struct TrainArgs {
 /// The options of `train` that a resumed run takes from its checkpoint (clap refuses them
 /// with `--resume`), by their argument ids; `out` because a resumed run writes into its own
 /// folder.
-pub const FIXED_ON_RESUME: [&str; 16] = [
+pub const FIXED_ON_RESUME: [&str; 17] = [
     "dataset", "lr", "batch_size", "shuffle", "seed", "grad", "optimizer", "trainer", "init",
-    "train_limit", "test_limit", "kind", "hidden", "activation", "out", "overwrite",
+    "dtype", "train_limit", "test_limit", "kind", "hidden", "activation", "out", "overwrite",
 ];
 
 /// The message for a flag given with `--resume` that it conflicts with: `flag` is clap's
@@ -503,6 +518,54 @@ fn parse_host(text: &str) -> std::result::Result<std::net::IpAddr, String> {
         .map_err(|_| "an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost".to_string())
 }
 
+/// `handgrad export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The model file (model.bpk, with its model.json next to it) or the run folder.
+    #[arg(long, value_name = "RUN")]
+    pub model: PathBuf,
+
+    /// The folder to write W.npy (784 × 10), b.npy (1 × 10, as the lab's b) and
+    /// model.safetensors into (created if needed; files of those names are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
+/// `handgrad import`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("from").required(true).args(["npy", "safetensors"])))]
+pub struct ImportArgs {
+    /// The lab's arrays: W (784 × 10) and b (1 × 10 or 10), float32 or float64, as
+    /// `np.save` writes them. The model takes their precision.
+    #[arg(long, num_args = 2, value_names = ["W.npy", "b.npy"])]
+    pub npy: Option<Vec<PathBuf>>,
+
+    /// A safetensors file in PyTorch's layout (linear.weight [10, 784], linear.bias [10]), as
+    /// `export` writes it.
+    #[arg(long, value_name = "FILE")]
+    pub safetensors: Option<PathBuf>,
+
+    /// The run folder to make (model.bpk, model.json).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Replace the model already in --out.
+    #[arg(long)]
+    pub overwrite: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub device: DeviceArgs,
+}
+
 /// `handgrad bench`.
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
@@ -579,6 +642,7 @@ mod tests {
         names_agree::<TrainerKind>();
         names_agree::<Init>();
         names_agree::<Activation>();
+        names_agree::<Precision>();
         names_agree::<Slip>();
         // A model's name is the `kind` of its architecture in model.json.
         for kind in ModelKind::ALL {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::data::batch::images;
 use crate::data::{CLASSES, Split};
 use crate::model::loss::softmax;
-use crate::model::{Classifier, Inside, Inspect};
+use crate::model::{Classifier, Inside, Inspect, dtype_of};
 
 /// One class and its probability.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,7 +61,7 @@ pub fn ranked(probabilities: &[f64], names: &[&'static str; CLASSES]) -> Vec<Gue
 
 /// The probabilities `ŷ` of the ten classes for one image (784 gray levels).
 pub fn probabilities<M: Classifier>(model: &M, pixels: &[u8], device: &Device) -> Vec<f64> {
-    let (y_hat, _) = softmax(model.logits(one_image(pixels, device)));
+    let (y_hat, _) = softmax(model.logits(one_image(model, pixels, device)));
     y_hat.into_data().iter::<f64>().collect()
 }
 
@@ -77,9 +77,10 @@ pub fn predict_one<M: Classifier>(
     Prediction::from_ranked(&classes, inverted, pixels)
 }
 
-/// The image as the batch of one that the models take: `X`, 1 × 784, gray levels / 255.
-fn one_image(pixels: &[u8], device: &Device) -> Tensor<2> {
-    images(&Split::new(pixels.to_vec(), vec![0]), 0, 1, device)
+/// The image as the batch of one that the models take: `X`, 1 × 784, gray levels / 255, in
+/// the model's precision.
+fn one_image<M: Classifier>(model: &M, pixels: &[u8], device: &Device) -> Tensor<2> {
+    images(&Split::new(pixels.to_vec(), vec![0]), 0, 1, device).cast(dtype_of(model))
 }
 
 /// Why the model decides, for one image: its kind (`logreg`, `mlp`) and what it shows of
@@ -95,5 +96,5 @@ pub struct Explanation {
 
 /// Takes the model's decision on one image (784 gray levels) apart.
 pub fn explain<M: Inspect>(model: &M, pixels: &[u8], device: &Device) -> Explanation {
-    Explanation { kind: model.kind(), inside: model.inside(one_image(pixels, device)) }
+    Explanation { kind: model.kind(), inside: model.inside(one_image(model, pixels, device)) }
 }

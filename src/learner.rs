@@ -25,7 +25,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::SgdConfig;
 use burn::store::ModuleRecord;
-use burn::tensor::{Device, TensorReadError};
+use burn::tensor::{DType, Device, TensorReadError};
 use burn::train::checkpoint::{Checkpointer, CheckpointerError, FileCheckpointer, KeepLastNCheckpoints};
 use burn::train::metric::{AccuracyMetric, Adaptor, LossMetric, Metric, MetricMetadata, MetricName, SerializedEntry};
 use burn::train::renderer::{EvaluationName, MetricState, MetricsRenderer, MetricsRendererEvaluation, MetricsRendererTraining};
@@ -35,7 +35,7 @@ use burn::train::{ClassificationOutput, InferenceStep, Interrupter, Learner, Sup
 use crate::data::{Batch, Dataset, Split};
 use crate::gradients::tracked;
 use crate::inference::EvalPlan;
-use crate::model::{Classifier, Model};
+use crate::model::{Classifier, Model, dtype_of};
 use crate::report::BatchBar;
 use crate::training::{Diverged, EpochMetrics, Evaluated, Progress, TrainConfig, TrainedEpoch, diverged};
 
@@ -95,14 +95,16 @@ impl BurnDataset<usize> for Indices {
     }
 }
 
-/// Gathers images of a split into a [`Batch`], the same batch handgrad's loop builds.
+/// Gathers images of a split into a [`Batch`], the same batch handgrad's loop builds (in the
+/// model's precision).
 struct SplitBatcher {
     split: Arc<Split>,
+    dtype: DType,
 }
 
 impl Batcher<usize, Batch> for SplitBatcher {
     fn batch(&self, rows: Vec<usize>, device: &Device) -> Batch {
-        Batch::gather(&self.split, &rows, device)
+        Batch::gather(&self.split, &rows, device).cast(self.dtype)
     }
 }
 
@@ -200,8 +202,9 @@ pub fn fit(
     on_epoch: impl FnMut(&Model, &EpochMetrics) -> Result<()> + Send,
 ) -> Result<Model> {
     let batches = config.batches(data.train.len());
+    let dtype = dtype_of(&model);
     let loader = |split: &Split, len: usize, batch_size: usize, seed: Option<u64>| {
-        let builder = DataLoaderBuilder::new(SplitBatcher { split: Arc::new(split.clone()) })
+        let builder = DataLoaderBuilder::new(SplitBatcher { split: Arc::new(split.clone()), dtype })
             .batch_size(batch_size)
             .num_workers(1)
             .set_device(device.clone());

@@ -11,6 +11,7 @@
 pub(crate) use lesson::{backend, data, gradients, inference, invalid, model, sgd, training};
 
 pub(crate) mod bench;
+pub mod bridge;
 pub mod check;
 pub(crate) mod checkpoint;
 mod cli;

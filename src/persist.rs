@@ -16,7 +16,7 @@ use crate::backend::Backend;
 use crate::data::{DataSource, DatasetKind};
 use crate::fsutil::{write_atomic, write_json_atomic};
 use crate::invalid::{Invalid, Setting};
-use crate::model::{Architecture, Init, Model, ModelConfig};
+use crate::model::{Architecture, Init, Model, ModelConfig, Precision};
 use crate::training::TrainConfig;
 
 /// The parameters' file name in a run folder.
@@ -99,6 +99,9 @@ pub struct ModelMeta {
     /// FNV-1a hash of the parameter file, to catch a file that does not belong with this one
     /// (or was damaged); filled in when saving.
     pub parameters_fnv1a: String,
+    /// For a model made by `handgrad import` rather than trained: the files it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
 }
 
 impl ModelMeta {
@@ -111,6 +114,7 @@ impl ModelMeta {
             backend,
             test_accuracy: None,
             parameters_fnv1a: String::new(),
+            imported_from: None,
         }
     }
 
@@ -159,6 +163,8 @@ impl<'de> Deserialize<'de> for MetaV2 {
             backend: Backend,
             test_accuracy: Option<f64>,
             parameters_fnv1a: String,
+            #[serde(default)]
+            imported_from: Option<String>,
         }
         let f = Fields::deserialize(deserializer)?;
         Ok(MetaV2(ModelMeta {
@@ -168,6 +174,7 @@ impl<'de> Deserialize<'de> for MetaV2 {
             backend: f.backend,
             test_accuracy: f.test_accuracy,
             parameters_fnv1a: f.parameters_fnv1a,
+            imported_from: f.imported_from,
         }))
     }
 }
@@ -200,6 +207,7 @@ impl From<MetaV1> for ModelMeta {
                 model: ModelConfig {
                     architecture: v1.model,
                     init: v1.init,
+                    precision: Precision::F32,
                 },
                 data: DataConfig {
                     dataset: v1.dataset,
@@ -214,6 +222,7 @@ impl From<MetaV1> for ModelMeta {
             backend: v1.backend,
             test_accuracy: v1.test_accuracy,
             parameters_fnv1a: v1.parameters_fnv1a,
+            imported_from: None,
         }
     }
 }
@@ -332,6 +341,9 @@ pub fn load_model(path: &Path, device: &Device) -> Result<(Model, ModelMeta, Pat
             file.display()
         ),
     };
+    if meta.config.model.precision == Precision::F64 && Backend::of(device) == Some(Backend::Wgpu) {
+        bail!("{}: the model is in f64, which runs on the CPU backends (--device ndarray or flex)", file.display());
+    }
     let model = load_vouched(&file, &meta_file, &meta.parameters_fnv1a, meta.architecture(), device)?;
     Ok((model, meta, file))
 }

@@ -283,3 +283,32 @@ fn the_learner_in_a_build_without_it_is_one_line() {
     let out = handgrad(&["train", "--trainer", "learner", "--data-dir", "/nonexistent"]);
     assert_one_line_error(&out, "--trainer learner needs burn-train, which this build leaves out: build with `cargo build --release --features learner`");
 }
+
+/// `--dtype f64`: the run says so, model.json records it, eval reads the model back in f64
+/// (the same count as the run's last epoch); wgpu is refused in one line.
+#[test]
+fn train_in_f64_is_recorded_and_evaluated() {
+    let dir = small_idx_dir("cli-f64");
+    let data = dir.join("data");
+    let run = dir.join("run");
+    let out = handgrad(&["train", "--data-dir", data.to_str().unwrap(), "--epochs", "2", "--dtype", "f64", "--no-plots", "--out", run.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("device ndarray · f64 · grad manual"), "{stdout}");
+    let meta = std::fs::read_to_string(run.join("model.json")).unwrap();
+    assert!(meta.contains(r#""precision": "f64""#), "{meta}");
+    let last = stdout.lines().find(|l| l.starts_with("epoch 2/2")).unwrap().to_string();
+    let test_count = last.split("test ").nth(1).unwrap().split_whitespace().nth(1).unwrap().to_string(); // "(271/300)"
+    let out = handgrad(&["eval", "--model", run.to_str().unwrap()]);
+    let eval = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(eval.contains("(manual grads, manual optimizer, f64)"), "{eval}");
+    assert!(eval.contains(&test_count), "{test_count} not in {eval}");
+
+    let out = handgrad(&["train", "--data-dir", data.to_str().unwrap(), "--device", "wgpu", "--dtype", "f64", "--out", dir.join("x").to_str().unwrap()]);
+    if cfg!(feature = "wgpu") {
+        assert_one_line_error(&out, "--dtype f64 runs on the CPU backends (--device ndarray or flex); wgpu computes in f32");
+    } else {
+        assert_one_line_error(&out, "device 'wgpu' is not compiled into this binary");
+    }
+}

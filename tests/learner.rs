@@ -11,7 +11,7 @@ use common::{max_abs_diff, synthetic_dataset, temp_dir, values, write_idx_dir};
 use lesson::backend::Backend;
 use lesson::data::Dataset;
 use lesson::gradients::GradSource;
-use lesson::model::{Architecture, Model, ModelConfig};
+use lesson::model::{Architecture, Model, ModelConfig, Precision};
 use lesson::sgd::OptimizerKind;
 use lesson::inference::EvalPlan;
 use lesson::training::{EpochMetrics, Quiet, TrainConfig, TrainerKind};
@@ -33,7 +33,7 @@ fn train(data: &Dataset, architecture: Architecture, config: &TrainConfig) -> (V
     let model = {
         let _drawing = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         device.seed(5);
-        let model = ModelConfig { architecture, init: architecture.default_init() }.init(&device);
+        let model = ModelConfig { architecture, init: architecture.default_init(), precision: Precision::F32 }.init(&device);
         parameters(&model);
         model
     };

@@ -5,7 +5,7 @@ use burn::tensor::Device;
 
 use crate::data::batch::images;
 use crate::data::{CLASSES, Split};
-use crate::model::Classifier;
+use crate::model::{Classifier, dtype_of};
 
 /// How to split an evaluation pass over a split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +74,9 @@ pub fn predict_with<M: Classifier>(model: &M, split: &Split, device: &Device, pl
         .step_by(plan.chunk.max(1))
         .map(|start| (start, (start + plan.chunk).min(n)))
         .collect();
+    let dtype = dtype_of(model); //                                f32, or f64 (`Precision`)
     let classify = |model: &M, &(start, end): &(usize, usize)| -> Vec<u8> {
-        let classes = model.logits(images(split, start, end, device)).argmax(1);
+        let classes = model.logits(images(split, start, end, device).cast(dtype)).argmax(1);
         classes.into_data().iter::<i64>().map(|c| c as u8).collect()
     };
     let threads = plan.threads.clamp(1, chunks.len().max(1));

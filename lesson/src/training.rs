@@ -13,7 +13,7 @@ use crate::data::{Batches, Dataset, Split};
 use crate::invalid::{Invalid, Setting};
 use crate::gradients::GradSource;
 use crate::inference::{EvalPlan, evaluate_with, percent};
-use crate::model::{AnalyticGradients, Classifier};
+use crate::model::{AnalyticGradients, Classifier, dtype_of};
 use crate::sgd::{Optimizer, OptimizerKind, sgd_step};
 use crate::shuffle::epoch_order;
 
@@ -252,7 +252,8 @@ pub fn train_epoch<M: AnalyticGradients>(
 ) -> Result<(M, TrainedEpoch), Diverged> {
     let started = Instant::now();
     let order = epoch_order(train.len(), epoch - 1, config.shuffle_seed);
-    let batches = Batches::new(train, config.batch_size, order);
+    // The batches in the model's precision: f32, or f64 (`Precision`).
+    let batches = Batches::new(train, config.batch_size, order).with_dtype(dtype_of(&model));
 
     progress.start_epoch(epoch, batches.len());
     let mut losses = Vec::with_capacity(batches.len());

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Result, bail};
+use burn::module::Module;
+use burn::tensor::DType;
 use serde::Serialize;
 
 use crate::backend::Backend;
@@ -15,7 +17,7 @@ use crate::cli::BenchArgs;
 use crate::data::{DataSource, DatasetKind, Which};
 use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
 use crate::gradients::GradSource;
-use crate::model::{Activation, Architecture, Init, LogisticRegression, ModelKind};
+use crate::model::{Activation, Architecture, Cast, Init, LogisticRegression, ModelKind, Precision};
 use crate::sgd::OptimizerKind;
 use crate::training::TrainerKind;
 
@@ -29,6 +31,9 @@ const MODES: [(&str, GradSource, OptimizerKind); 3] = [
 /// The whole run of the last rung (in a build with the `learner` feature, a default one).
 const LEARNER: &str = "burn-train Learner";
 
+/// The run, and the step, with manual gradients in f64 (`train --dtype f64`).
+const MANUAL_F64: &str = "manual grads, f64";
+
 #[derive(Serialize)]
 struct WholeRun {
     what: String,
@@ -36,6 +41,8 @@ struct WholeRun {
     #[serde(skip)]
     language: &'static str,
     backend: Option<Backend>,
+    /// f32, or f64 for the run with `--dtype f64`.
+    precision: Precision,
     batch_size: usize,
     epochs: usize,
     seconds: f64,
@@ -71,6 +78,8 @@ struct Pieces {
     backend: Backend,
     step_seconds: Vec<(String, f64)>,
     eval_seconds: f64,
+    /// The same evaluation pass with the model in f64 (the CPU backends).
+    eval_f64_seconds: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -163,16 +172,18 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 continue;
             }
             let cost = job.cost();
-            let (what, language, backend, batch_size, epochs) = match &job.kind {
-                JobKind::Numpy => ("lab's numpy script".to_string(), "python", None, 100, args.epochs),
+            let (what, language, backend, precision, batch_size, epochs) = match &job.kind {
+                // numpy computes the lab's script in float64.
+                JobKind::Numpy => ("lab's numpy script".to_string(), "python", None, Precision::F64, 100, args.epochs),
                 // It always runs the lab's 20 epochs.
-                JobKind::Limit(_) => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust", None, 100, 20),
-                JobKind::Train { name, backend, tb, epochs, .. } => (name.clone(), "Rust", Some(*backend), *tb, *epochs),
+                JobKind::Limit(_) => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust", None, Precision::F32, 100, 20),
+                JobKind::Train { name, backend, precision, tb, epochs, .. } => (name.clone(), "Rust", Some(*backend), *precision, *tb, *epochs),
             };
             let run = WholeRun {
                 what,
                 language,
                 backend,
+                precision,
                 batch_size,
                 epochs,
                 seconds: cost.seconds,
@@ -209,15 +220,23 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let seconds = step_seconds(model.clone(), &data, &device, 100, &modes);
         let mut step_times: Vec<(String, f64)> =
             MODES.iter().zip(seconds).map(|((name, _, _), s)| (name.to_string(), s)).collect();
+        let manual = [(GradSource::Manual, OptimizerKind::Manual)];
+        let mut eval_f64_seconds = None;
         if backend == Backend::Wgpu {
-            let manual = [(GradSource::Manual, OptimizerKind::Manual)];
             let s = step_seconds(model.clone(), &data, &device, 1000, &manual)[0];
             step_times.push(("manual grads, batch 1000".to_string(), s));
+        } else {
+            // The same model in f64 (`train --dtype f64`), as the lab's numpy computes.
+            let f64_model = model.clone().map(&mut Cast(DType::F64));
+            let s = step_seconds(f64_model.clone(), &data, &device, 100, &manual)[0];
+            step_times.push((MANUAL_F64.to_string(), s));
+            eval_f64_seconds = Some(eval_seconds(&f64_model, &data, &device));
         }
         pieces.push(Pieces {
             backend,
             step_seconds: step_times,
             eval_seconds: eval_seconds(&model, &data, &device),
+            eval_f64_seconds,
         });
     }
 
@@ -350,6 +369,7 @@ enum JobKind {
         grad: GradSource,
         optimizer: OptimizerKind,
         trainer: TrainerKind,
+        precision: Precision,
         tb: usize,
         epochs: usize,
     },
@@ -379,7 +399,7 @@ impl Job {
                 c.arg("--dir").arg(&args.data_dir);
                 c
             }
-            JobKind::Train { backend, grad, optimizer, trainer, tb, epochs, .. } => {
+            JobKind::Train { backend, grad, optimizer, trainer, precision, tb, epochs, .. } => {
                 let mut c = Command::new(exe);
                 c.args(["train", "--data-dir"])
                     .arg(&args.data_dir)
@@ -387,6 +407,7 @@ impl Job {
                     .args(["--grad", grad.name()])
                     .args(["--optimizer", optimizer.name()])
                     .args(["--trainer", trainer.name()])
+                    .args(["--dtype", precision.name()])
                     .args(["--epochs", &epochs.to_string(), "--batch-size", &tb.to_string()])
                     .arg("--no-plots")
                     .arg("--out")
@@ -425,6 +446,7 @@ fn plan(args: &BenchArgs, backends: &[Backend]) -> Vec<Job> {
             grad,
             optimizer,
             trainer,
+            precision: Precision::F32,
             tb,
             epochs,
         };
@@ -438,6 +460,21 @@ fn plan(args: &BenchArgs, backends: &[Backend]) -> Vec<Job> {
         if gpu {
             jobs.push(job(train("manual grads", GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop, 1000), repeats));
         }
+    }
+    // The cost of f64 on the CPU backends, after the rest (the runs above keep their places
+    // in bench.json).
+    for &backend in backends.iter().filter(|&&b| b != Backend::Wgpu) {
+        let kind = JobKind::Train {
+            name: MANUAL_F64.to_string(),
+            backend,
+            grad: GradSource::Manual,
+            optimizer: OptimizerKind::Manual,
+            trainer: TrainerKind::Loop,
+            precision: Precision::F64,
+            tb: 100,
+            epochs: args.epochs,
+        };
+        jobs.push(job(kind, args.repeat));
     }
     jobs
 }
@@ -510,6 +547,9 @@ fn markdown(r: &Report) -> String {
                     b / m
                 );
             }
+            if let (Some(m), Some(d)) = (of("manual grads"), of(MANUAL_F64)) {
+                let _ = writeln!(out, "On {backend}: manual grads in f64 (`--dtype f64`) take {:.2}× the f32 time.", d / m);
+            }
         }
         let _ = writeln!(out);
     }
@@ -521,6 +561,9 @@ fn markdown(r: &Report) -> String {
             let _ = writeln!(out, "| {} | one SGD step, {name}{} | {} |", p.backend, if name.contains("batch") { "" } else { ", batch 100" }, human(*s));
         }
         let _ = writeln!(out, "| {} | one evaluation pass (60 000 + 10 000 images) | {} |", p.backend, human(p.eval_seconds));
+        if let Some(s) = p.eval_f64_seconds {
+            let _ = writeln!(out, "| {} | one evaluation pass, f64 | {} |", p.backend, human(s));
+        }
     }
     // On wgpu the step's time is the device's queue more than the operations: no overhead line.
     for p in r.pieces.iter().filter(|p| p.backend != Backend::Wgpu) {
@@ -533,6 +576,9 @@ fn markdown(r: &Report) -> String {
                 (a - m) * 1e6,
                 (b - a) * 1e6
             );
+        }
+        if let (Some(m), Some(d)) = (step("manual grads"), step(MANUAL_F64)) {
+            let _ = writeln!(out, "On {}, a manual step in f64 takes {:.2}× the f32 one.", p.backend, d / m);
         }
     }
     if !r.scaling.is_empty() {

@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::cli::EvalArgs;
 use crate::data::{DataSource, Which};
 use crate::inference::{confusion, evaluate};
+use crate::model::Precision;
 use crate::persist::load_model;
 use crate::plot::charts::confusion_table;
 use crate::training::TrainerKind;
@@ -25,13 +26,26 @@ pub fn run(args: &EvalArgs) -> Result<()> {
         TrainerKind::Loop => format!("{} grads, {} optimizer", training.grad.name(), training.optimizer.name()),
         TrainerKind::Learner => "burn-train's Learner".to_string(),
     };
-    println!(
-        "{}: {} trained {} epochs on {} ({how}), device {backend}",
-        file.display(),
-        meta.architecture().describe(),
-        meta.epochs_done,
-        meta.dataset().name(),
-    );
+    let how = match meta.config.model.precision {
+        Precision::F32 => how,
+        precision => format!("{how}, {}", precision.name()),
+    };
+    match &meta.imported_from {
+        None => println!(
+            "{}: {} trained {} epochs on {} ({how}), device {backend}",
+            file.display(),
+            meta.architecture().describe(),
+            meta.epochs_done,
+            meta.dataset().name(),
+        ),
+        Some(from) => println!(
+            "{}: {} imported from {from} ({}), for {}, device {backend}",
+            file.display(),
+            meta.architecture().describe(),
+            meta.config.model.precision.name(),
+            meta.dataset().name(),
+        ),
+    }
     println!(
         "test accuracy {:.2}% ({}/{}) on {}",
         result.accuracy(),

@@ -3,6 +3,8 @@
 mod bench;
 mod devices;
 mod eval;
+mod export;
+mod import;
 mod gradcheck;
 mod predict;
 mod plot;
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(args) => predict::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Devices => devices::run(),
     }
 }

@@ -11,7 +11,7 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::cli::TrainArgs;
 use crate::data::Dataset;
 use crate::fsutil::{FolderLock, ensure_dir};
-use crate::model::{Model, ModelConfig};
+use crate::model::{Model, ModelConfig, Precision};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::{BatchBar, Summary, epoch_line, write_metrics, write_run_files};
@@ -25,11 +25,14 @@ use crate::training::{EpochMetrics, TrainConfig, TrainerKind};
 pub fn run(args: &TrainArgs) -> Result<()> {
     let started = Instant::now();
     let backend = args.device.backend()?;
+    require_precision(backend, args.dtype)?;
     if args.checkpoint_every == 0 {
         bail!("--checkpoint-every must be at least 1");
     }
     let device = backend.open()?;
     let Plan { mut meta, out, resumed } = plan(args, backend, &device)?;
+    // A resumed run's precision is its checkpoint's.
+    require_precision(backend, meta.config.model.precision)?;
     let config = meta.config.training.clone();
     if config.trainer == TrainerKind::Learner && !cfg!(feature = "learner") {
         bail!("{NO_LEARNER}");
@@ -126,6 +129,14 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
     let written = write_model_and_pictures(args, &out, &meta, &model, &data, &device, &epochs)?;
     println!("wrote {} in {}", written.join(", "), out.display());
+    Ok(())
+}
+
+/// f64 runs on the CPU backends only: say so in one line before anything starts.
+pub(crate) fn require_precision(backend: Backend, precision: Precision) -> Result<()> {
+    if precision == Precision::F64 && backend == Backend::Wgpu {
+        bail!("--dtype f64 runs on the CPU backends (--device ndarray or flex); wgpu computes in f32");
+    }
     Ok(())
 }
 
@@ -332,6 +343,7 @@ fn run_config(args: &TrainArgs) -> Result<RunConfig> {
         model: ModelConfig {
             architecture,
             init: args.init.unwrap_or(architecture.default_init()),
+            precision: args.dtype,
         },
         data: DataConfig {
             dataset: args.data.dataset,
@@ -375,7 +387,11 @@ fn print_header(
         TrainerKind::Learner => " · trainer burn-train's Learner".to_string(),
     };
     println!(
-        "device {backend}{trainer} · grad {} · optimizer {} · init {} · η = {} · batch {} · {batches} batches/epoch{}{}",
+        "device {backend}{trainer}{} · grad {} · optimizer {} · init {} · η = {} · batch {} · {batches} batches/epoch{}{}",
+        match meta.config.model.precision {
+            Precision::F32 => String::new(),
+            precision => format!(" · {}", precision.name()),
+        },
         config.grad.name(),
         config.optimizer.name(),
         meta.config.model.init.name(),

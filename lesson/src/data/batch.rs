@@ -2,7 +2,8 @@
 //!
 //! The dataset stays on the host as u8; a batch is converted to f32 (`/255`, as the lab does)
 //! and uploaded when it is used, so no device ever has to hold the whole training set
-//! (wgpu cannot: a 188 MB storage buffer is over its limits).
+//! (wgpu cannot: a 188 MB storage buffer is over its limits). For a model in f64, the f32
+//! values are then cast, as numpy promotes the lab's float32 `X` in `X @ W` with a float64 `W`.
 
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 
@@ -31,6 +32,7 @@ pub struct Batches<'a> {
     split: &'a Split,
     size: usize,
     order: Option<Vec<usize>>,
+    dtype: DType,
 }
 
 impl<'a> Batches<'a> {
@@ -38,7 +40,12 @@ impl<'a> Batches<'a> {
     /// else in the split's own order.
     pub fn new(split: &'a Split, size: usize, order: Option<Vec<usize>>) -> Self {
         assert!(size > 0 && size <= split.len(), "a batch size between 1 and the split's size");
-        Self { split, size, order }
+        Self { split, size, order, dtype: DType::F32 }
+    }
+
+    /// The same batches in another precision (f64 for a model in f64).
+    pub fn with_dtype(self, dtype: DType) -> Self {
+        Self { dtype, ..self }
     }
 
     /// Batches in an epoch: `⌊N / tb⌋`.
@@ -55,10 +62,11 @@ impl<'a> Batches<'a> {
     pub fn get(&self, k: usize, device: &Device) -> Batch {
         let start = (k % self.len()) * self.size;
         let end = start + self.size;
-        match &self.order {
+        let batch = match &self.order {
             None => Batch::range(self.split, start, end, device),
             Some(order) => Batch::gather(self.split, &order[start..end], device),
-        }
+        };
+        batch.cast(self.dtype)
     }
 }
 
@@ -116,7 +124,8 @@ impl Batch {
         self.len() == 0
     }
 
-    /// The same batch with its float tensors in another precision (f64 for gradient checks).
+    /// The same batch with its float tensors in another precision (f64 for gradient checks,
+    /// and for a model in f64); nothing changes when it is already in `dtype`.
     pub fn cast(self, dtype: DType) -> Self {
         Self {
             images: self.images.cast(dtype),

@@ -1,11 +1,12 @@
 //! The data: MNIST or Fashion-MNIST, kept compact on the host (u8 pixels) and turned into
 //! tensors one batch or one chunk at a time.
 //!
-//! Where the bytes come from is [`source`]; how an IDX file is read is [`idx`]; how a slice
-//! of a split becomes tensors is [`batch`].
+//! Where the bytes come from is [`source`]; how an IDX file is read is [`idx`], and Keras's
+//! mnist.npz [`npz`]; how a slice of a split becomes tensors is [`batch`].
 
 pub mod batch;
 pub mod idx;
+pub mod npz;
 pub mod source;
 
 pub use batch::{Batch, Batches};

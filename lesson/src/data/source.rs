@@ -1,11 +1,13 @@
-//! Where the bytes come from: burn-dataset's MNIST download, Debian's Fashion-MNIST, or a
-//! folder of IDX files.
+//! Where the bytes come from: burn-dataset's MNIST download (or, when it fails, Keras's
+//! ~/.keras/datasets/mnist.npz), Debian's Fashion-MNIST, a folder of IDX files, or an .npz
+//! file as Keras's.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::idx::{self, CLASSES, PIXELS};
+use super::npz;
 use super::{Dataset, Split, Which};
 
 /// The message a panic carried (a `String` or a `&str` payload), if any.
@@ -82,7 +84,8 @@ fn stems(which: Which) -> (&'static str, &'static str) {
 pub struct DataSource {
     /// MNIST or Fashion-MNIST (decides the class names and the default location).
     pub kind: DatasetKind,
-    /// A folder holding the four IDX files; `None` for the default location.
+    /// A folder holding the four IDX files, or an .npz file as Keras's mnist.npz; `None` for
+    /// the default location.
     pub dir: Option<PathBuf>,
 }
 
@@ -136,8 +139,14 @@ impl DataSource {
     /// Loads one split.
     pub fn split(&self, which: Which) -> Result<Split> {
         match self.folder() {
+            Some(file) if npz::is_npz(&file) => npz::read_split(&file, which),
             Some(dir) => read_split(&dir, which),
-            None => mnist_download::split(which),
+            None => mnist_download::split(which).or_else(|failed| {
+                // A student who ran the lab in Python has MNIST already, in Keras's cache.
+                let Some(keras) = npz::keras_cache().filter(|k| k.is_file()) else { return Err(failed) };
+                eprintln!("note: MNIST could not be had through burn-dataset; reading Keras's {} instead", keras.display());
+                npz::read_split(&keras, which)
+            }),
         }
     }
 }
@@ -184,7 +193,7 @@ pub struct NoMnist {
 
 impl std::fmt::Display for NoMnist {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}, or read the four IDX files from a folder, or train on Fashion-MNIST", self.what)
+        write!(f, "{}, or read the four IDX files from a folder (or Keras's mnist.npz), or train on Fashion-MNIST", self.what)
     }
 }
 
@@ -192,6 +201,9 @@ impl std::error::Error for NoMnist {}
 
 /// Reads one split's two IDX files from a folder (`NAME.gz` or `NAME`).
 pub fn read_split(dir: &Path, which: Which) -> Result<Split> {
+    if dir.is_file() {
+        bail!("{}: a file, where a folder of IDX files or an .npz file (Keras's mnist.npz) was expected", dir.display());
+    }
     if !dir.is_dir() {
         return Err(NoFolder { dir: dir.to_path_buf() }.into());
     }

@@ -9,9 +9,9 @@ pub mod logreg;
 pub mod loss;
 pub mod mlp;
 
-use burn::module::{Module, Param};
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{DType, Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::data::Batch;
@@ -61,6 +61,44 @@ impl Init {
             Init::Zeros => "zeros",
             Init::Normal => "normal",
         }
+    }
+}
+
+/// The precision of a model's parameters, and so of every product computed with them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats, burn's default.
+    #[default]
+    F32,
+    /// 64-bit floats, as the lab's numpy (`np.zeros` is float64): the pixels are still scaled
+    /// in f32 (`astype('float32') / 255`), then promoted, as numpy promotes them.
+    F64,
+}
+
+impl Precision {
+    /// Both.
+    pub const ALL: [Precision; 2] = [Precision::F32, Precision::F64];
+
+    /// Its name on the command line and in model.json.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
+        }
+    }
+
+    /// burn's data type for it.
+    pub fn dtype(self) -> DType {
+        match self {
+            Precision::F32 => DType::F32,
+            Precision::F64 => DType::F64,
+        }
+    }
+
+    /// Whether it is the default, f32 (model.json leaves it out then).
+    pub fn is_f32(&self) -> bool {
+        *self == Precision::F32
     }
 }
 
@@ -156,7 +194,7 @@ impl Architecture {
 
     /// A new model of this architecture on `device`, initialised as asked.
     pub fn init(self, init: Init, device: &Device) -> Model {
-        ModelConfig { architecture: self, init }.init(device)
+        ModelConfig { architecture: self, init, precision: Precision::F32 }.init(device)
     }
 }
 
@@ -170,11 +208,22 @@ pub struct ModelConfig {
     pub architecture: Architecture,
     /// How the parameters start.
     pub init: Init,
+    /// The parameters' precision (absent from model.json for f32, the default).
+    #[serde(default, skip_serializing_if = "Precision::is_f32")]
+    pub precision: Precision,
 }
 
 impl ModelConfig {
-    /// The model on `device` (random draws use the device's seed).
+    /// The model on `device` (random draws use the device's seed, in f32, then cast).
     pub fn init(&self, device: &Device) -> Model {
+        let model = self.init_f32(device);
+        match self.precision {
+            Precision::F32 => model,
+            Precision::F64 => model.map(&mut Cast(DType::F64)),
+        }
+    }
+
+    fn init_f32(&self, device: &Device) -> Model {
         match self.architecture {
             Architecture::Logreg => Model::Logreg(LogisticRegression::new(self.init, device)),
             Architecture::Mlp { hidden, activation } => {
@@ -195,6 +244,30 @@ impl burn::module::ModuleMapper for Zero {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         param.map(|t| t.zeros_like())
     }
+}
+
+/// Casts every parameter of a module to another precision.
+pub struct Cast(pub DType);
+
+impl burn::module::ModuleMapper for Cast {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let dtype = self.0;
+        param.map(|t| t.cast(dtype))
+    }
+}
+
+/// The precision of a module's parameters (that of its first one; f32 for a module with
+/// none): the images and `Y*` fed to it are cast to it.
+pub fn dtype_of<M: Module>(module: &M) -> DType {
+    struct First(Option<DType>);
+    impl ModuleVisitor for First {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.get_or_insert_with(|| param.val().dtype());
+        }
+    }
+    let mut first = First(None);
+    module.visit(&mut first);
+    first.0.unwrap_or(DType::F32)
 }
 
 /// Either model, for the commands that handle both.
