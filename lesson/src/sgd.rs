@@ -106,9 +106,9 @@ impl ModuleMapper for ManualSgd {
     }
 }
 
-/// One parameter's step downhill, eq. (6)–(7):
-///
-/// `W⁽ᵗ⁺¹⁾ = W⁽ᵗ⁾ − η ∂L/∂W`,  `b⁽ᵗ⁺¹⁾ = b⁽ᵗ⁾ − η ∂L/∂b`.
+/// One parameter's step downhill, θ being W or b.
 pub fn descend<const D: usize>(theta: Tensor<D>, grad: Tensor<D>, lr: f64) -> Tensor<D> {
+    // W⁽ᵗ⁺¹⁾ = W⁽ᵗ⁾ − η ∂L/∂W                                      (eq. 6)
+    // b⁽ᵗ⁺¹⁾ = b⁽ᵗ⁾ − η ∂L/∂b                                      (eq. 7)
     theta - grad.mul_scalar(lr)
 }
