@@ -311,10 +311,12 @@ pub fn exo1(answers: &Exo1, cases: &Cases) -> Vec<Finding> {
     let w = cases.normal([PIXELS, CLASSES], 0.1);
     let b = cases.normal([CLASSES], 0.5);
     let scores = cases.real.images.clone().matmul(w.clone()) + b.clone().unsqueeze();
-    let largest = scores.clone().abs().max().into_scalar::<f64>();
+    // Scaled so that the entry of largest magnitude becomes +800: past e^709, f64 overflows.
+    let (top, bottom) = (scores.clone().max().into_scalar::<f64>(), scores.clone().min().into_scalar::<f64>());
+    let extreme = if top >= -bottom { top } else { bottom };
     let softmax_cases = [
         (scores.clone(), "the scores XW + b of 100 training images".to_string(), false),
-        (scores.clone().mul_scalar(800.0 / largest), "scores in the hundreds (up to ±800)".to_string(), true),
+        (scores.clone().mul_scalar(800.0 / extreme), "scores in the hundreds (up to ±800)".to_string(), true),
         (scores.clone().slice([0..1, 0..CLASSES]), "the scores of one image".to_string(), false),
     ];
     let mut worst = 0f64;
