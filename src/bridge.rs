@@ -169,10 +169,37 @@ pub fn safetensors_bytes(model: &LogisticRegression) -> Result<Vec<u8>> {
     store.get_bytes().map_err(|e| anyhow!("cannot encode the model as safetensors: {e}"))
 }
 
+/// The model's tensors must be F32 or F64, both alike: the backends build a model of one float
+/// precision (an F16 tensor, or a bias of another precision than the weight, would only fail
+/// later, inside a forward pass). Read from the file's header, which is an 8-byte little-endian
+/// length, then JSON naming each tensor's `dtype`; a file without one is left to burn-store.
+fn refuse_other_precisions(path: &Path, bytes: &[u8]) -> Result<()> {
+    let header = bytes
+        .get(..8)
+        .map(|n| u64::from_le_bytes(n.try_into().expect("8 bytes")) as usize)
+        .and_then(|n| bytes.get(8..8usize.checked_add(n)?))
+        .and_then(|json| serde_json::from_slice::<serde_json::Value>(json).ok());
+    let Some(header) = header else { return Ok(()) };
+    let dtype = |name: &str| header.get(name).and_then(|t| t.get("dtype")).and_then(|d| d.as_str()).map(str::to_string);
+    let (weight, bias) = (dtype("linear.weight"), dtype("linear.bias"));
+    for (name, dtype) in [("linear.weight", &weight), ("linear.bias", &bias)] {
+        if let Some(dtype) = dtype.as_deref().filter(|d| !matches!(*d, "F32" | "F64")) {
+            bail!("{}: {name} holds {dtype} values; handgrad's models are F32 or F64: save it after .float() or .double()", path.display());
+        }
+    }
+    if let (Some(w), Some(b)) = (&weight, &bias)
+        && w != b
+    {
+        bail!("{}: linear.weight is {w} and linear.bias {b}: save both in one precision", path.display());
+    }
+    Ok(())
+}
+
 /// The logistic regression in a safetensors file of PyTorch's layout (what
 /// [`safetensors_bytes`] writes); its precision is the file's.
 pub fn read_safetensors(path: &Path, device: &Device) -> Result<LogisticRegression> {
     let bytes = std::fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+    refuse_other_precisions(path, &bytes)?;
     let mut store = SafetensorsStore::from_bytes(Some(bytes)).with_from_adapter(PyTorchToBurnAdapter).allow_partial(true);
     let mut model = LogisticRegression::new(Init::Zeros, device);
     let one_line = |e: String| e.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");

@@ -145,8 +145,13 @@ fn offline_the_keras_cache_is_read() {
         .unwrap();
     let stdout = succeeds(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("note: MNIST could not be had through burn-dataset; reading Keras's"), "{stderr}");
+    assert_eq!(stderr.matches("note: MNIST could not be had through burn-dataset; reading Keras's").count(), 1, "{stderr}");
     assert!(stdout.contains("300 train / 100 test images"), "{stdout}");
+    // The run says where its data came from: Keras's file, not burn's cache.
+    let keras = home.join(".keras/datasets/mnist.npz");
+    assert!(stdout.contains(&format!("on mnist ({})", keras.display())), "{stdout}");
+    let summary = std::fs::read_to_string(home.join("run/summary.json")).unwrap();
+    assert!(summary.contains(&format!("\"data_origin\": \"{}\"", keras.display())), "{summary}");
 }
 
 #[test]
@@ -359,6 +364,38 @@ fn bad_arrays_and_tensors_are_one_line() {
     let garbage = dir.join("garbage.safetensors");
     std::fs::write(&garbage, b"not safetensors at all").unwrap();
     one_line_error(&handgrad(&["import", "--safetensors", s(&garbage), "--out", s(&dir.join("imported"))]), "garbage.safetensors: not a safetensors file of this model (");
+    // Half precision, and a bias in another precision than the weight: refused from the header,
+    // before burn builds a tensor (an F16 one would fail on ndarray, a mixed model in eval).
+    let header_only = |name: &str, w: &str, b: &str| -> PathBuf {
+        let size = |dtype: &str| match dtype {
+            "F16" => 2,
+            "F32" => 4,
+            _ => 8,
+        };
+        let (wn, bn) = (7840 * size(w), 10 * size(b));
+        let header = format!(
+            r#"{{"linear.weight":{{"dtype":"{w}","shape":[10,784],"data_offsets":[0,{wn}]}},"linear.bias":{{"dtype":"{b}","shape":[10],"data_offsets":[{wn},{}]}}}}"#,
+            wn + bn
+        );
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend(header.as_bytes());
+        bytes.extend(vec![0u8; wn + bn]);
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let half = header_only("half.safetensors", "F16", "F16");
+    one_line_error(
+        &handgrad(&["import", "--safetensors", s(&half), "--out", s(&dir.join("imported"))]),
+        "half.safetensors: linear.weight holds F16 values; handgrad's models are F32 or F64: save it after .float() or .double()",
+    );
+    let mixed = header_only("mixed.safetensors", "F64", "F32");
+    one_line_error(
+        &handgrad(&["import", "--safetensors", s(&mixed), "--out", s(&dir.join("imported"))]),
+        "mixed.safetensors: linear.weight is F64 and linear.bias F32: save both in one precision",
+    );
+    // The same header with one precision is a model (all zeros).
+    succeeds(&handgrad(&["import", "--safetensors", s(&header_only("zeros.safetensors", "F32", "F32")), "--out", s(&dir.join("zeros"))]));
     assert!(!dir.join("imported").join("model.json").exists(), "nothing is written for a refused import");
 
     // export of an MLP: one line.
