@@ -66,13 +66,14 @@ impl Relation {
 /// A factor in words: −1, a whole number, or the inverse of one.
 pub fn factor_name(c: f64) -> String {
     let whole = |x: f64| (x - x.round()).abs() <= 1e-6 * x.abs().max(1.0) && x.round() != 0.0;
-    if whole(c) {
+    let name = if whole(c) {
         format!("{}", c.round())
     } else if whole(1.0 / c) {
-        format!("1/{}", (1.0 / c).round())
+        format!("{}1/{}", if c < 0.0 { "-" } else { "" }, (1.0 / c).abs().round())
     } else {
         format!("{c:.4}")
-    }
+    };
+    name.replace('-', "−") // the minus sign, as in the equations
 }
 
 impl std::fmt::Display for Relation {
@@ -233,7 +234,7 @@ mod tests {
         let scaled = |c: f64| R.map(|r| c * r);
         assert_eq!(relate(&R, &shape, &R, &shape, 1e-9), Relation::Right);
         let Relation::Scaled { factor } = relate(&scaled(-1.0), &shape, &R, &shape, 1e-9) else { panic!() };
-        assert_eq!(factor_name(factor), "-1");
+        assert_eq!(factor_name(factor), "−1");
         let Relation::Scaled { factor } = relate(&scaled(0.01), &shape, &R, &shape, 1e-9) else { panic!() };
         assert_eq!(factor_name(factor), "1/100");
         let t = transpose(&R, &shape);

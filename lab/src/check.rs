@@ -15,6 +15,9 @@ use crate::answers::{Exo1, Exo2, line_of};
 use crate::attempt::{Failure, attempt};
 use crate::slips::Slip;
 
+/// The training images the checks are made on: a batch of 100, one of 37, one of 1.
+pub const CASE_IMAGES: usize = 138;
+
 /// Relative difference to the reference (against its largest entry) taken as float noise.
 /// Everything runs in f64, but burn's autodiff on ndarray agrees with the exact formulas of
 /// eq. (4)–(5) to about 10⁻⁸ only; the slips are factors, transposes and formulas far from it.
@@ -171,10 +174,10 @@ pub struct Cases {
 }
 
 impl Cases {
-    /// The cases from the first 138 images of the training set.
+    /// The cases from the first [`CASE_IMAGES`] images of the training set.
     pub fn new(train: &Split, device: &Device) -> Self {
         let take = |start: usize, end: usize| Batch::range(train, start, end, device).cast(DType::F64);
-        Self { device: device.clone(), real: take(0, 100), odd: take(100, 137), one: take(137, 138) }
+        Self { device: device.clone(), real: take(0, 100), odd: take(100, 137), one: take(137, CASE_IMAGES) }
     }
 
     fn batches(&self) -> [(&Batch, String); 3] {
@@ -458,11 +461,11 @@ pub fn exo1(answers: &Exo1, cases: &Cases) -> Vec<Finding> {
             }
         };
         let mut verdict = None;
-        for (output, theirs, before, grad) in [
+        for (name, theirs, before, grad) in [
             ("W", read(&new_w), read(&w), read(&grad_w)),
             ("b", read(&new_b), read(&b), read(&grad_b)),
         ] {
-            let output = format!("the new {output}");
+            let output = format!("the new {name}");
             if theirs.1 != before.1 {
                 verdict = Some(Verdict::Shape { output, theirs: theirs.1, expected: before.1 });
                 break;
@@ -483,7 +486,7 @@ pub fn exo1(answers: &Exo1, cases: &Cases) -> Vec<Finding> {
                 _ => None,
             };
             verdict = Some(match slip {
-                Some(slip) => Verdict::Slip { output: format!("the step taken, {output} − the old one"), slip, seen: seen(&relation) },
+                Some(slip) => Verdict::Slip { output: format!("the step taken, new {name} − old {name},"), slip, seen: seen(&relation) },
                 None if relation == Relation::Zeros => Verdict::Wrong {
                     output: output.clone(),
                     relation: Relation::Zeros,

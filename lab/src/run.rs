@@ -92,6 +92,13 @@ pub fn run(options: &Options) -> Result<Outcome> {
 }
 
 fn steps(one: &Exo1, two: &Exo2, options: &Options, data: &lesson::data::Dataset, device: &Device, report: &mut Report) -> Result<Outcome> {
+    if data.train.len() < check::CASE_IMAGES {
+        anyhow::bail!(
+            "the training set holds {} images: `cargo lab` checks your code on the first {} (a batch of 100, one of 37, one of 1) and trains on batches of 100",
+            data.train.len(),
+            check::CASE_IMAGES
+        );
+    }
     device.seed(1);
     let cases = Cases::new(&data.train, device);
     let mnist = data.kind == DatasetKind::Mnist && data.train.len() == 60_000 && data.test.len() == 10_000;
@@ -101,9 +108,10 @@ fn steps(one: &Exo1, two: &Exo2, options: &Options, data: &lesson::data::Dataset
         return Ok(Outcome::ToDo);
     }
 
+    let sizes = (data.train.len(), data.test.len());
     let lab = if mnist { table::lab_table() } else { Vec::new() };
     let what = "exercise 1 with your forward, gradients and update (f64, η = 0.1, batches of 100 in order, W = 0, b = 0)";
-    let Some(run) = training(what, &lab, one.file, report, |each| {
+    let Some(run) = training(what, sizes, &lab, one.file, report, |each| {
         table::train_exo1(one, Rung::Theirs, &data.train, &data.test, device, options.epochs, each)
     }) else {
         return Ok(Outcome::ToDo);
@@ -122,7 +130,7 @@ fn steps(one: &Exo1, two: &Exo2, options: &Options, data: &lesson::data::Dataset
     println!("\n{title}, then with burn's autodiff of your forward, from the same start:");
     let auto = table::train_exo2((one, two), true, &mlp, &data.train, &data.test, device, &mut |_| {});
     let auto = auto.map_err(|f| anyhow::anyhow!("exercise 2 with autodiff stopped: {f:?}"))?;
-    let Some(run2) = training(&title, &auto, two.file, report, |each| {
+    let Some(run2) = training(&title, sizes, &auto, two.file, report, |each| {
         table::train_exo2((one, two), false, &mlp, &data.train, &data.test, device, each)
     }) else {
         return Ok(Outcome::ToDo);
@@ -131,7 +139,7 @@ fn steps(one: &Exo1, two: &Exo2, options: &Options, data: &lesson::data::Dataset
 
     println!("\nThe last rung: exercise 1 with your forward, burn's autodiff for the gradients and burn's Sgd for the update:");
     let what = "exercise 1 with your forward, burn's autodiff and burn's Sgd";
-    let Some(run3) = training(what, &lab, one.file, report, |each| {
+    let Some(run3) = training(what, sizes, &lab, one.file, report, |each| {
         table::train_exo1(one, Rung::Framework, &data.train, &data.test, device, options.epochs, each)
     }) else {
         return Ok(Outcome::ToDo);
@@ -162,15 +170,17 @@ fn checked(findings: Vec<Finding>, report: &mut Report) -> bool {
 /// Trains, printing each epoch beside its reference; `None` when the student's code stopped.
 fn training(
     what: &str,
+    sizes: (usize, usize),
     reference: &[Counts],
     file: &str,
     report: &mut Report,
     train: impl FnOnce(&mut dyn FnMut(Counts)) -> Result<Vec<Counts>, Failure>,
 ) -> Option<Run> {
     println!("\nTraining {what}:");
-    println!("  epoch   train (of 60 000)      test (of 10 000)     reference: train  test");
+    let of = |n: usize| format!("(of {})", thousands(n));
+    println!("  epoch   train {:<17}test {:<16}reference: train  test", of(sizes.0), of(sizes.1));
     let mut print = |c: Counts| {
-        let theirs = format!("  {:>5}   {:>6} ({:>6.3} %)    {:>5} ({:>6.2} %)", c.epoch, c.train, pct(c.train, 60_000), c.test, pct(c.test, 10_000));
+        let theirs = format!("  {:>5}   {:>6} ({:>6.3} %)    {:>5} ({:>6.2} %)", c.epoch, c.train, pct(c.train, sizes.0), c.test, pct(c.test, sizes.1));
         match reference.iter().find(|r| r.epoch == c.epoch) {
             Some(r) if *r == c => println!("{theirs}    {:>6} {:>6}  same", r.train, r.test),
             Some(r) => println!("{theirs}    {:>6} {:>6}  DIFFERENT", r.train, r.test),
@@ -234,4 +244,17 @@ fn say_matched(run: &Run, reference: &str, comparable: bool) -> bool {
         }
         false
     }
+}
+
+/// 60000 as the lab's text writes it, 60 000.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(d);
+    }
+    out
 }

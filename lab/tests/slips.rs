@@ -71,25 +71,26 @@ fn every_slip_of_the_catalog_has_a_wrong_answer_that_shows_it() {
     }
 }
 
+/// exo1.rs's softmax as the student receives it: a copy, since the student's own file changes
+/// as they do the lab (and `cargo test --release` must pass meanwhile).
+mod skeleton {
+    use burn::tensor::Tensor;
+
+    pub fn softmax(_s: Tensor<2>) -> Tensor<2> {
+        todo!()
+    }
+}
+
 #[test]
 fn a_todo_is_not_written_yet_with_its_line() {
-    let answers = Exo1 { softmax: lab::exo1::softmax, ..Exo1::solution() };
-    let findings = check::exo1(&Answers::student_file(answers), &cases());
+    let answers = Exo1 { softmax: skeleton::softmax, file: "tests/slips.rs", source: include_str!("slips.rs"), ..Exo1::solution() };
+    let findings = check::exo1(&answers, &cases());
     let f = last(&findings);
     assert!(matches!(f.verdict, Verdict::NotWritten), "{f}");
-    let line = lab::answers::line_of(include_str!("../src/exo1.rs"), "softmax").unwrap();
+    let line = lab::answers::line_of(include_str!("slips.rs"), "softmax").unwrap();
     // The todo!() is on the line after the signature.
     assert_eq!(f.line, Some(line + 1), "{f}");
     assert!(f.to_string().contains(&format!("not written yet: replace the todo!() at line {}", line + 1)), "{f}");
-}
-
-/// The student's file for the messages, with these answers.
-struct Answers;
-
-impl Answers {
-    fn student_file(answers: Exo1) -> Exo1 {
-        Exo1 { file: "lab/src/exo1.rs", source: include_str!("../src/exo1.rs"), ..answers }
-    }
 }
 
 #[test]
