@@ -743,12 +743,23 @@ pub fn exo2(answers: &Exo2, cases: &Cases) -> Vec<Finding> {
 
 /// The four gradients by burn's autodiff, σ written out (burn's own sigmoid rounds to f32).
 fn autodiff_mlp(x: &Tensor<2>, y_star: &Tensor<2>, w: [&Tensor<2>; 2], b: [&Tensor<1>; 2]) -> crate::exo2::MlpGradients {
+    mlp_autodiff(w, b, |wh, bh, wy, by| {
+        let u = x.clone().autodiff().matmul(wh) + bh.unsqueeze();
+        let h = u.neg().exp().add_scalar(1.0).recip();
+        loss(h.matmul(wy) + by.unsqueeze(), y_star)
+    })
+}
+
+/// The MLP's four gradients: burn's autodiff of `loss`, a function of the tracked Wʰ, bʰ, Wʸ, bʸ.
+pub(crate) fn mlp_autodiff(
+    w: [&Tensor<2>; 2],
+    b: [&Tensor<1>; 2],
+    loss: impl FnOnce(Tensor<2>, Tensor<1>, Tensor<2>, Tensor<1>) -> Tensor<1>,
+) -> crate::exo2::MlpGradients {
     let track2 = |t: &Tensor<2>| t.clone().autodiff().require_grad();
     let track1 = |t: &Tensor<1>| t.clone().autodiff().require_grad();
     let (wh, wy, bh, by) = (track2(w[0]), track2(w[1]), track1(b[0]), track1(b[1]));
-    let u = x.clone().autodiff().matmul(wh.clone()) + bh.clone().unsqueeze();
-    let h = u.neg().exp().add_scalar(1.0).recip();
-    let grads = loss(h.matmul(wy.clone()) + by.clone().unsqueeze(), y_star).backward();
+    let grads = loss(wh.clone(), bh.clone(), wy.clone(), by.clone()).backward();
     let missing = "burn's autodiff tracks every parameter";
     crate::exo2::MlpGradients {
         w_h: wh.grad(&grads).expect(missing),

@@ -37,9 +37,9 @@ epoch  15 accurcy train= 92.36666666666666 accurcy test= 92.22
 pub struct Counts {
     /// The epoch, from 0.
     pub epoch: usize,
-    /// Right training images, of 60 000.
+    /// Right training images.
     pub train: usize,
-    /// Right test images, of 10 000.
+    /// Right test images.
     pub test: usize,
 }
 
@@ -82,6 +82,11 @@ pub enum Rung {
     Theirs,
     /// Their `forward`; burn's `backward()` and `Sgd`.
     Framework,
+}
+
+/// An epoch's counts on both splits, the student's forward making the predictions.
+fn epoch_counts(file: &str, epoch: usize, predict: &dyn Fn(Tensor<2>) -> Tensor<2>, (train, test): (&Split, &Split), device: &Device) -> Result<Counts, Failure> {
+    attempt(file, || Counts { epoch, train: count_right(train, predict, device), test: count_right(test, predict, device) })
 }
 
 /// Counts right predictions of `predict` (a tb × 10 prediction from a batch of images) over a
@@ -127,11 +132,7 @@ pub fn train_exo1(
             })?;
         }
         let predict = |x: Tensor<2>| (answers.forward)(x, w.clone(), b.clone());
-        let counts = attempt(answers.file, || Counts {
-            epoch,
-            train: count_right(train, &predict, device),
-            test: count_right(test, &predict, device),
-        })?;
+        let counts = epoch_counts(answers.file, epoch, &predict, (train, test), device)?;
         each(counts);
         all.push(counts);
     }
@@ -199,11 +200,7 @@ pub fn train_exo2(
             })?;
         }
         let predict = |x: Tensor<2>| (two.forward)(x, wh.clone(), bh.clone(), wy.clone(), by.clone()).1;
-        let counts = attempt(two.file, || Counts {
-            epoch,
-            train: count_right(train, &predict, device),
-            test: count_right(test, &predict, device),
-        })?;
+        let counts = epoch_counts(two.file, epoch, &predict, (train, test), device)?;
         each(counts);
         all.push(counts);
     }
@@ -212,17 +209,9 @@ pub fn train_exo2(
 
 /// Exercise 2's gradients by burn's autodiff of the student's forward.
 fn autodiff_exo2(two: &Exo2, x: &Tensor<2>, y_star: &Tensor<2>, w: [&Tensor<2>; 2], b: [&Tensor<1>; 2]) -> crate::exo2::MlpGradients {
-    let track2 = |t: &Tensor<2>| t.clone().autodiff().require_grad();
-    let track1 = |t: &Tensor<1>| t.clone().autodiff().require_grad();
-    let (wh, wy, bh, by) = (track2(w[0]), track2(w[1]), track1(b[0]), track1(b[1]));
-    let (_, y_hat) = (two.forward)(x.clone().autodiff(), wh.clone(), bh.clone(), wy.clone(), by.clone());
-    let tb = x.dims()[0] as f64;
-    let grads = (y_star.clone().autodiff() * y_hat.log()).sum().neg().div_scalar(tb).backward();
-    let missing = "burn's autodiff tracks every parameter";
-    crate::exo2::MlpGradients {
-        w_h: wh.grad(&grads).expect(missing),
-        b_h: bh.grad(&grads).expect(missing),
-        w_y: wy.grad(&grads).expect(missing),
-        b_y: by.grad(&grads).expect(missing),
-    }
+    crate::check::mlp_autodiff(w, b, |wh, bh, wy, by| {
+        let (_, y_hat) = (two.forward)(x.clone().autodiff(), wh, bh, wy, by);
+        let tb = x.dims()[0] as f64;
+        (y_star.clone().autodiff() * y_hat.log()).sum().neg().div_scalar(tb)
+    })
 }
