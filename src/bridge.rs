@@ -43,6 +43,18 @@ impl Values {
         }
     }
 
+    /// How many values are NaN or infinite, and the index of the first, if any is.
+    fn non_finite(&self) -> Option<(usize, usize)> {
+        fn count<T: Copy>(v: &[T], finite: impl Fn(T) -> bool) -> Option<(usize, usize)> {
+            let first = v.iter().position(|&x| !finite(x))?;
+            Some((v[first..].iter().filter(|&&x| !finite(x)).count(), first))
+        }
+        match self {
+            Values::F32(v) => count(v, f32::is_finite),
+            Values::F64(v) => count(v, f64::is_finite),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Values::F32(v) => v.len(),
@@ -132,7 +144,28 @@ pub fn read_npy(path: &Path, name: &str, shapes: &[&[u64]]) -> Result<(Values, V
         (true, &[rows, cols]) => values.c_order(rows as usize, cols as usize),
         _ => values,
     };
+    let cols = if shape.len() == 2 { shape[1] as usize } else { 0 };
+    if let Some((count, first)) = values.non_finite() {
+        bail!("{}: {}", path.display(), non_finite_line(name, count, &index(first, cols)));
+    }
     Ok((values, shape))
+}
+
+/// `[i]`, or `[row, col]` for a matrix with `cols` columns (0: a vector).
+fn index(flat: usize, cols: usize) -> String {
+    match cols {
+        0 => format!("[{flat}]"),
+        _ => format!("[{}, {}]", flat / cols, flat % cols),
+    }
+}
+
+/// The one line that refuses weights holding NaN or infinity (a diverged run's).
+fn non_finite_line(name: &str, count: usize, first_at: &str) -> String {
+    let values = if count == 1 { "value that is" } else { "values that are" };
+    format!(
+        "{name} holds {count} {values} NaN or infinite, the first at {name}{first_at}: \
+         a diverged run? A model needs finite weights"
+    )
 }
 
 /// `W` (784 × 10) and `b` of a logistic regression, in its precision.
@@ -221,6 +254,14 @@ pub fn read_safetensors(path: &Path, device: &Device) -> Result<LogisticRegressi
     }
     if let Some(error) = result.errors.first() {
         bail!("{}: {}", path.display(), one_line(error.to_string()));
+    }
+    // Checked in the file's layout: linear.weight is [10, 784], the lab's W transposed.
+    let (w, b) = lab_arrays(&model);
+    if let Some((count, first)) = w.c_order(CLASSES, PIXELS).non_finite() {
+        bail!("{}: {}", path.display(), non_finite_line("linear.weight", count, &index(first, PIXELS)));
+    }
+    if let Some((count, first)) = b.non_finite() {
+        bail!("{}: {}", path.display(), non_finite_line("linear.bias", count, &index(first, 0)));
     }
     Ok(model)
 }
