@@ -274,9 +274,10 @@ pub struct TrainArgs {
     pub test_limit: Option<usize>,
 
     /// Folder for the run's files: metrics.csv, summary.json, model.bpk and model.json, and
-    /// the pictures (curves, weights, confusion, errors .png).
-    #[arg(long, default_value = "artifacts", value_name = "DIR")]
-    pub out: PathBuf,
+    /// the pictures (curves, weights, confusion, errors .png) [default: the next free
+    /// runs/N, runs/1 first].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 
     /// Do not draw the pictures (the model and metrics are still written).
     #[arg(long)]
@@ -393,7 +394,7 @@ pub struct ShowArgs {
     pub count: Option<usize>,
 
     /// The PNG file to write.
-    #[arg(long, default_value = "artifacts/exo0.png", value_name = "FILE")]
+    #[arg(long, default_value = "runs/exo0.png", value_name = "FILE")]
     pub out: PathBuf,
 
     /// Print the images as characters on the terminal instead of writing a picture.
@@ -409,9 +410,10 @@ pub struct ShowArgs {
 /// `handgrad plot`.
 #[derive(Debug, Clone, Args)]
 pub struct PlotArgs {
-    /// The run folder (what `train --out` wrote): metrics.csv, model.bpk, model.json.
-    #[arg(long, default_value = "artifacts", value_name = "DIR")]
-    pub run: PathBuf,
+    /// The run folder (what `train` wrote): metrics.csv, model.bpk, model.json [default: the
+    /// latest run in runs/].
+    #[arg(long, value_name = "DIR")]
+    pub run: Option<PathBuf>,
 
     /// Where to write the pictures [default: the run folder].
     #[arg(long, value_name = "DIR")]

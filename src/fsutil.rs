@@ -3,9 +3,25 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+/// Where the runs go that `train` makes without `--out`: `runs/1`, `runs/2`, … in the current
+/// folder (git ignores it; the project's reference runs are in `artifacts/`).
+pub const RUNS: &str = "runs";
+
+/// The numbered folders in `runs`, lowest number first.
+pub fn numbered_runs(runs: &Path) -> Vec<(u64, PathBuf)> {
+    let Ok(entries) = fs::read_dir(runs) else { return Vec::new() };
+    let mut found: Vec<(u64, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path())))
+        .collect();
+    found.sort();
+    found
+}
 
 /// Writes `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -1,10 +1,12 @@
 //! `handgrad plot --run DIR`: the pictures of a saved run, drawn again.
 
-use anyhow::Result;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
 
 use crate::cli::PlotArgs;
 use crate::data::DataSource;
-use crate::fsutil::ensure_dir;
+use crate::fsutil::{RUNS, ensure_dir, numbered_runs};
 use crate::persist::load_model;
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
 use crate::report::read_metrics_csv;
@@ -12,12 +14,16 @@ use crate::report::read_metrics_csv;
 /// Redraws curves.png (from metrics.csv), weights.png (from the model) and confusion.png and
 /// errors.png (from the model on the test set).
 pub fn run(args: &PlotArgs) -> Result<()> {
-    let out = args.out.clone().unwrap_or_else(|| args.run.clone());
+    let run = match &args.run {
+        Some(run) => run.clone(),
+        None => latest_run()?,
+    };
+    let out = args.out.clone().unwrap_or_else(|| run.clone());
     ensure_dir(&out)?;
     let backend = args.device.backend()?;
     let device = backend.open()?;
-    let epochs = read_metrics_csv(&args.run.join("metrics.csv"))?;
-    let (model, meta, _) = load_model(&args.run, &device)?;
+    let epochs = read_metrics_csv(&run.join("metrics.csv"))?;
+    let (model, meta, _) = load_model(&run, &device)?;
     let source = DataSource {
         kind: meta.dataset(),
         dir: args.data_dir.clone().or(meta.config.data.data_dir.clone()),
@@ -34,4 +40,12 @@ pub fn run(args: &PlotArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The run `train` made last without `--out`: the highest number in runs/.
+fn latest_run() -> Result<PathBuf> {
+    match numbered_runs(Path::new(RUNS)).pop() {
+        Some((_, dir)) => Ok(dir),
+        None => bail!("no run in {RUNS}/ to plot: give --run DIR, a folder that `train` wrote"),
+    }
 }

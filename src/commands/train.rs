@@ -10,7 +10,7 @@ use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::cli::TrainArgs;
 use crate::data::Dataset;
-use crate::fsutil::{FolderLock, ensure_dir};
+use crate::fsutil::{FolderLock, RUNS, ensure_dir, numbered_runs};
 use crate::model::{Model, ModelConfig, Precision};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, save_model};
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
@@ -29,6 +29,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     if args.checkpoint_every == 0 {
         bail!("--checkpoint-every must be at least 1");
     }
+    let hold_after = hold::requested()?;
     let device = backend.open()?;
     let Plan { mut meta, out, resumed } = plan(args, backend, &device)?;
     // A resumed run's precision is its checkpoint's.
@@ -39,9 +40,10 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
-    let (out, _lock) = match resumed {
-        Some(_) => (out.clone(), claim(&out)?),
-        None => new_run_folder(&out, args.overwrite)?,
+    let (out, _lock) = match (&resumed, &out) {
+        (Some(_), Some(dir)) => (dir.clone(), claim(dir)?),
+        (None, Some(dir)) => new_run_folder(dir, args.overwrite)?,
+        (_, None) => next_numbered_folder(Path::new(RUNS))?,
     };
     interrupt::prepare(&out, resumed.as_ref().map(|r| r.checkpoint.meta.epochs_done));
 
@@ -81,6 +83,9 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             };
             checkpoint::save(&out, model, &checkpoint)?;
             interrupt::prepare(&out, Some(done));
+        }
+        if hold_after == Some(done) {
+            hold::forever(&out, done)?;
         }
         Ok(())
     };
@@ -182,7 +187,8 @@ fn learner_dashboard() -> bool {
 /// checkpoint.
 struct Plan {
     meta: ModelMeta,
-    out: PathBuf,
+    /// None: the next numbered folder in runs/.
+    out: Option<PathBuf>,
     resumed: Option<Resumed>,
 }
 
@@ -241,7 +247,7 @@ fn plan(args: &TrainArgs, backend: Backend, device: &Device) -> Result<Plan> {
     }
     Ok(Plan {
         meta,
-        out: dir.clone(),
+        out: Some(dir.clone()),
         resumed: Some(Resumed { checkpoint, model }),
     })
 }
@@ -320,6 +326,22 @@ fn new_run_folder(dir: &Path, overwrite: bool) -> Result<(PathBuf, FolderLock)> 
         return Ok((next, lock));
     }
     bail!("{name}-2 to {name}-999 all hold runs: give --out another folder, or --overwrite")
+}
+
+/// The folder of a new run given no `--out`: `runs/N`, N one more than the highest number
+/// there (runs/1 first), or the next one that no other live run holds.
+fn next_numbered_folder(runs: &Path) -> Result<(PathBuf, FolderLock)> {
+    ensure_dir(runs)?;
+    let first = numbered_runs(runs).last().map_or(1, |(n, _)| n + 1);
+    for n in first..first + 1000 {
+        let dir = runs.join(n.to_string());
+        if let Ok(lock) = claim(&dir)
+            && !holds_run(&dir)
+        {
+            return Ok((dir, lock));
+        }
+    }
+    bail!("{}: no free numbered folder from {first} on: give --out DIR", runs.display())
 }
 
 /// The configuration of a new run, from the command line.
@@ -466,6 +488,33 @@ mod interrupt {
                 libc::write(2, bytes.as_ptr().cast(), bytes.len());
             }
             libc::_exit(130);
+        }
+    }
+}
+
+/// Test-only (tests/persistence.rs), not for users: with `HANDGRAD_TEST_HOLD_AFTER_EPOCH=N`,
+/// once epoch `N` is written (its metrics, its checkpoint when one is due, the Ctrl-C message
+/// naming it) the run creates `held-after-epoch-N` in its folder and sleeps until a signal ends
+/// it: SIGKILL, or SIGINT, which the handler above answers as anywhere else (its message, exit
+/// status 130). A test that waits for that file knows exactly where the run stands.
+mod hold {
+    use std::path::Path;
+
+    use anyhow::{Context, Result, anyhow};
+
+    const VAR: &str = "HANDGRAD_TEST_HOLD_AFTER_EPOCH";
+
+    /// The epoch after which to hold, read once as the run starts.
+    pub fn requested() -> Result<Option<usize>> {
+        std::env::var(VAR).ok().map(|v| v.parse().map_err(|_| anyhow!("{VAR}={v}: not an epoch number"))).transpose()
+    }
+
+    /// Marks the run as held after `epoch`, then never returns.
+    pub fn forever(out: &Path, epoch: usize) -> Result<()> {
+        let marker = out.join(format!("held-after-epoch-{epoch}"));
+        std::fs::write(&marker, b"").with_context(|| format!("cannot write {}", marker.display()))?;
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
         }
     }
 }
