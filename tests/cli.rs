@@ -209,14 +209,12 @@ fn offline_with_cache(home: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// The real MNIST test files (../shared/data/mnist-test, gunzipped) in a fake burn cache.
-fn real_mnist_test_cache(name: &str) -> Option<std::path::PathBuf> {
+/// The real MNIST test files (../shared/data/mnist-test, gunzipped) in a fake burn cache;
+/// panics, saying so, where that folder is absent.
+fn real_mnist_test_cache(name: &str) -> std::path::PathBuf {
     use std::io::Read;
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist-test");
-    if !shared.is_dir() {
-        eprintln!("skipped: no {} (the MNIST test files)", shared.display());
-        return None;
-    }
+    assert!(shared.is_dir(), "no {} (the MNIST test files): this test needs them", shared.display());
     let home = temp_dir(name);
     let cache = home.join("cache/burn-dataset/mnist/test");
     std::fs::create_dir_all(&cache).unwrap();
@@ -226,12 +224,13 @@ fn real_mnist_test_cache(name: &str) -> Option<std::path::PathBuf> {
         flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut raw).unwrap();
         std::fs::write(cache.join(stem), raw).unwrap();
     }
-    Some(home)
+    home
 }
 
 #[test]
+#[ignore = "needs the MNIST test files in ../shared/data/mnist-test"]
 fn a_valid_mnist_cache_is_used_as_it_is() {
-    let Some(home) = real_mnist_test_cache("cli-cache-valid") else { return };
+    let home = real_mnist_test_cache("cli-cache-valid");
     let out = offline_with_cache(&home, &["show", "--split", "test", "--ascii", "--count", "1"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let labels = home.join("cache/burn-dataset/mnist/test/t10k-labels-idx1-ubyte");
@@ -239,8 +238,9 @@ fn a_valid_mnist_cache_is_used_as_it_is() {
 }
 
 #[test]
+#[ignore = "needs the MNIST test files in ../shared/data/mnist-test"]
 fn a_corrupt_mnist_cache_file_is_named_moved_aside_and_fetched_again() {
-    let Some(home) = real_mnist_test_cache("cli-cache-corrupt") else { return };
+    let home = real_mnist_test_cache("cli-cache-corrupt");
     let dir = home.join("cache/burn-dataset/mnist/test");
     // A truncated download, and an error page where the images should be.
     std::fs::write(dir.join("t10k-labels-idx1-ubyte"), vec![0u8; 100]).unwrap();
@@ -257,7 +257,7 @@ fn a_corrupt_mnist_cache_file_is_named_moved_aside_and_fetched_again() {
     }
     // The labels' size is named too, when they are the only corrupt file.
     std::fs::rename(dir.join("t10k-labels-idx1-ubyte.corrupt"), dir.join("t10k-labels-idx1-ubyte")).unwrap();
-    let fresh = real_mnist_test_cache("cli-cache-corrupt-images").unwrap();
+    let fresh = real_mnist_test_cache("cli-cache-corrupt-images");
     std::fs::rename(
         fresh.join("cache/burn-dataset/mnist/test/t10k-images-idx3-ubyte"),
         dir.join("t10k-images-idx3-ubyte"),

@@ -171,6 +171,7 @@ fn an_mlp_run_saves_and_reloads_through_the_cli() {
     write_idx_dir(&data, &synthetic_dataset(600, 200, 14), true);
     let run = dir.join("run");
     let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .env_remove("HANDGRAD_DATA_DIR")
         .args(["train", "--data-dir", data.to_str().unwrap(), "--model", "mlp", "--hidden", "16", "--lr", "0.5"])
         .args(["--epochs", "2", "--out", run.to_str().unwrap()])
         .output()
@@ -181,6 +182,7 @@ fn an_mlp_run_saves_and_reloads_through_the_cli() {
     assert!(stdout.contains("init normal"), "{stdout}");
     let last = stdout.lines().rfind(|l| l.starts_with("epoch ")).unwrap().to_string();
     let eval = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .env_remove("HANDGRAD_DATA_DIR")
         .args(["eval", "--model", run.to_str().unwrap()])
         .output()
         .unwrap();
@@ -190,6 +192,7 @@ fn an_mlp_run_saves_and_reloads_through_the_cli() {
     assert!(eval_out.contains(&format!("({count})")), "{eval_out} vs {last}");
     // A resumed MLP run refuses to change its shape.
     let resumed = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .env_remove("HANDGRAD_DATA_DIR")
         .args(["train", "--resume", run.to_str().unwrap(), "--hidden", "8"])
         .output()
         .unwrap();

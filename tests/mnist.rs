@@ -11,8 +11,8 @@
 //! scores are as close as f32's rounding.
 //!
 //! The five runs take 14 to 32 s on two shared cores: `#[ignore]`d, so that `.ci/run` runs
-//! them once, in its `--include-ignored` pass; skipped with a message where ../shared lacks
-//! the files.
+//! them once, in its `--include-ignored` pass; where ../shared lacks the files, they fail
+//! saying which.
 
 mod common;
 
@@ -54,12 +54,10 @@ fn shared(path: &str) -> PathBuf {
 
 /// The lab's table: every complete `epoch N accurcy train= X accurcy test= Y` line of the seed
 /// (its last line, cut off in the middle, is not one).
-fn lab_table() -> Option<Vec<Printed>> {
+fn lab_table() -> Vec<Printed> {
     let seed = shared("seed/tp-deep-learning-1.md");
-    let Ok(text) = std::fs::read_to_string(&seed) else {
-        eprintln!("skipped: no {} (the lab's printed table)", seed.display());
-        return None;
-    };
+    let text = std::fs::read_to_string(&seed)
+        .unwrap_or_else(|e| panic!("cannot read {} (the lab's printed table), which this test needs: {e}", seed.display()));
     let table: Vec<Printed> = text
         .lines()
         .filter_map(|line| {
@@ -78,22 +76,18 @@ fn lab_table() -> Option<Vec<Printed>> {
     for (k, line) in table.iter().enumerate() {
         assert_eq!(line.epoch, k, "the table's epochs are 0, 1, 2, …");
     }
-    Some(table)
+    table
 }
 
 /// The full MNIST, once for all the tests of this file.
-fn mnist() -> Option<&'static Dataset> {
-    static DATA: std::sync::OnceLock<Option<Dataset>> = std::sync::OnceLock::new();
+fn mnist() -> &'static Dataset {
+    static DATA: std::sync::OnceLock<Dataset> = std::sync::OnceLock::new();
     DATA.get_or_init(|| {
         let dir = shared("data/mnist");
-        if !dir.is_dir() {
-            eprintln!("skipped: no {} (the full MNIST)", dir.display());
-            return None;
-        }
+        assert!(dir.is_dir(), "no {} (the full MNIST), which this test needs", dir.display());
         let (train, test) = (read_split(&dir, Which::Train).unwrap(), read_split(&dir, Which::Test).unwrap());
-        Some(Dataset { kind: DatasetKind::Mnist, origin: dir.display().to_string(), train, test })
+        Dataset { kind: DatasetKind::Mnist, origin: dir.display().to_string(), train, test }
     })
-    .as_ref()
 }
 
 /// The lab's run, `epochs` epochs, in one way and one precision; the metrics of each epoch
@@ -160,7 +154,7 @@ fn differences(metrics: &[EpochMetrics], table: &[Printed]) -> Vec<(usize, &'sta
 }
 
 fn walks_the_table_in_f64(grad: GradSource, optimizer: OptimizerKind, trainer: TrainerKind) {
-    let (Some(table), Some(data)) = (lab_table(), mnist()) else { return };
+    let (table, data) = (lab_table(), mnist());
     let (metrics, _) = lab_run(data, Precision::F64, grad, optimizer, trainer, table.len(), 0);
     let differ = differences(&metrics, &table);
     assert!(differ.is_empty(), "{grad:?}/{optimizer:?}/{trainer:?} in f64 leaves the lab's table at (epoch, split, handgrad, lab): {differ:?}");
@@ -169,9 +163,9 @@ fn walks_the_table_in_f64(grad: GradSource, optimizer: OptimizerKind, trainer: T
 /// Manual gradients in f64 walk the table; in f32, every epoch but the one known flip, which
 /// is found and explained.
 #[test]
-#[ignore = "16 epochs of the full MNIST, twice (f32 and f64): 10 s"]
+#[ignore = "needs the full MNIST in ../shared/data/mnist and the lab's table in ../shared/seed/tp-deep-learning-1.md; 16 epochs, twice (f32 and f64): 10 s"]
 fn manual_gradients_walk_the_lab_table_in_f64_and_f32_flips_one_test_image() {
-    let (Some(table), Some(data)) = (lab_table(), mnist()) else { return };
+    let (table, data) = (lab_table(), mnist());
     // The flip: after the lab's `epoch 8` (0-based: the ninth), f32 classifies one more test
     // image right.
     const FLIP_EPOCH: usize = 8;
@@ -230,20 +224,20 @@ fn manual_gradients_walk_the_lab_table_in_f64_and_f32_flips_one_test_image() {
 }
 
 #[test]
-#[ignore = "16 epochs of the full MNIST in f64: 6 s"]
+#[ignore = "needs the full MNIST in ../shared/data/mnist and the lab's table in ../shared/seed/tp-deep-learning-1.md; 16 epochs in f64: 6 s"]
 fn autodiff_walks_the_lab_table_in_f64() {
     walks_the_table_in_f64(GradSource::Autodiff, OptimizerKind::Manual, TrainerKind::Loop);
 }
 
 #[test]
-#[ignore = "16 epochs of the full MNIST in f64: 6 s"]
+#[ignore = "needs the full MNIST in ../shared/data/mnist and the lab's table in ../shared/seed/tp-deep-learning-1.md; 16 epochs in f64: 6 s"]
 fn burns_optimizer_walks_the_lab_table_in_f64() {
     walks_the_table_in_f64(GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Loop);
 }
 
 #[test]
 #[cfg(feature = "learner")]
-#[ignore = "16 epochs of the full MNIST in f64: 6 s"]
+#[ignore = "needs the full MNIST in ../shared/data/mnist and the lab's table in ../shared/seed/tp-deep-learning-1.md; 16 epochs in f64: 6 s"]
 fn the_learner_walks_the_lab_table_in_f64() {
     walks_the_table_in_f64(GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Learner);
 }

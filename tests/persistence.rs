@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{synthetic_dataset, temp_dir, values, write_idx_dir};
@@ -141,6 +141,83 @@ fn epochs_done(run: &Path) -> usize {
         .unwrap_or(0) as usize
 }
 
+/// A run started with `train`'s test-only hook (src/commands/train.rs, `mod hold`), held
+/// asleep once epoch N is written until a signal ends it. Dropped by a failing test, it is
+/// killed: held, it would sleep forever.
+struct Held(Option<Child>);
+
+impl Held {
+    /// Starts `handgrad ARGS` with the hook set to `epoch`, and waits until it holds in `run`.
+    fn start<S: AsRef<std::ffi::OsStr>>(args: &[S], epoch: usize, run: &Path, stderr: Stdio) -> Held {
+        let child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+            .args(args)
+            .env("HANDGRAD_TEST_HOLD_AFTER_EPOCH", epoch.to_string())
+            .env_remove("HANDGRAD_DATA_DIR")
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let mut held = Held(Some(child));
+        let marker = run.join(format!("held-after-epoch-{epoch}"));
+        let start = Instant::now();
+        while !marker.exists() {
+            if let Some(status) = held.child().try_wait().unwrap() {
+                panic!("the run ended ({status}) before holding after epoch {epoch}");
+            }
+            assert!(start.elapsed() < Duration::from_secs(300), "the run did not hold after epoch {epoch} within 300 s");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        held
+    }
+
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().unwrap()
+    }
+
+    fn id(&self) -> u32 {
+        self.0.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL, and the process reaped.
+    fn kill(mut self) {
+        let mut child = self.0.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    /// SIGINT, as Ctrl-C sends it: the run's exit status and stderr (it must end within 60 s).
+    fn interrupt(mut self) -> (std::process::ExitStatus, String) {
+        let child = self.child();
+        let mut stderr = child.stderr.take().expect("started with Stdio::piped() for stderr");
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+            text
+        });
+        // SAFETY: a signal to our own child, not yet reaped.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child().try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "the run was still going 60 s after SIGINT");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        self.0 = None;
+        (status, reader.join().unwrap())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 #[test]
 fn a_run_killed_at_any_point_resumes_to_the_same_weights() {
     let dir = temp_dir("persist-kill");
@@ -156,31 +233,19 @@ fn a_run_killed_at_any_point_resumes_to_the_same_weights() {
     let reference = dir.join("reference");
     ok(&Command::new(env!("CARGO_BIN_EXE_handgrad")).args(train(&reference)).output().unwrap());
 
-    // Kill after the first checkpoint (mid-epoch, most likely), and once more early in the
-    // resumed run, then let it finish.
+    // Killed (SIGKILL) while held after its first checkpoint, and once more while the resumed
+    // run is held after epoch 2; then let it finish.
     let killed = dir.join("killed");
-    for (round, wait_for_epochs) in [(0, 1usize), (1, 2)] {
+    for (round, hold_after) in [(0, 1usize), (1, 2)] {
         let args = if round == 0 {
             train(&killed)
         } else {
             vec!["train".into(), "--resume".into(), s(&killed).into(), "--no-plots".into()]
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while epochs_done(&killed) < wait_for_epochs && start.elapsed() < Duration::from_secs(60) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        std::thread::sleep(Duration::from_millis(60));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        Held::start(&args, hold_after, &killed, Stdio::null()).kill();
         no_partial_files(&killed);
+        assert_eq!(epochs_done(&killed), hold_after);
     }
-    assert!(epochs_done(&killed) >= 2 && epochs_done(&killed) < 4, "{}", epochs_done(&killed));
     let resumed = ok(&handgrad(&["train", "--resume", s(&killed), "--no-plots"]));
     assert!(resumed.contains("resuming from the checkpoint after epoch"), "{resumed}");
 
@@ -286,37 +351,25 @@ fn bad_input_is_one_line_and_leaves_nothing_half_written() {
     }
 }
 
-/// A 50-epoch run (batches of 4) started in the background, once its first checkpoint is
-/// committed: its folder and its process.
-fn long_run_past_its_first_checkpoint(name: &str, stderr: Stdio) -> (PathBuf, std::process::Child) {
+/// A 50-epoch run (batches of 4) started in the background, held once its first checkpoint
+/// is committed: its folder and its process.
+fn long_run_held_after_its_first_checkpoint(name: &str, stderr: Stdio) -> (PathBuf, Held) {
     let dir = temp_dir(name);
     let data = dir.join("data");
     write_idx_dir(&data, &synthetic_dataset(12_000, 500, 5), true);
     let run = dir.join("run");
-    let child = Command::new(env!("CARGO_BIN_EXE_handgrad"))
-        .args(["train", "--data-dir", s(&data), "--epochs", "50", "--batch-size", "4", "--out", s(&run), "--no-plots"])
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while epochs_done(&run) < 1 && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    (run, child)
+    let args = ["train", "--data-dir", s(&data), "--epochs", "50", "--batch-size", "4", "--out", s(&run), "--no-plots"];
+    let held = Held::start(&args, 1, &run, stderr);
+    (run, held)
 }
 
 #[test]
 fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
-    let (run, child) = long_run_past_its_first_checkpoint("persist-interrupt", Stdio::piped());
-    std::thread::sleep(Duration::from_millis(50));
-    // SAFETY: a signal to our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let (run, held) = long_run_held_after_its_first_checkpoint("persist-interrupt", Stdio::piped());
+    let (status, stderr) = held.interrupt();
+    assert_eq!(status.code(), Some(130), "{stderr}");
     let done = epochs_done(&run);
-    assert!(done >= 1, "{done}");
+    assert_eq!(done, 1, "{stderr}");
     assert!(
         stderr.contains(&format!("interrupted: the checkpoint after epoch {done} is in {}", run.display())),
         "{stderr}"
@@ -328,16 +381,16 @@ fn ctrl_c_says_which_checkpoint_remains_and_how_to_resume() {
 
 #[test]
 fn two_runs_into_one_folder_the_second_refuses_naming_the_first() {
-    let (run, mut first) = long_run_past_its_first_checkpoint("persist-lock", Stdio::null());
+    let (run, first) = long_run_held_after_its_first_checkpoint("persist-lock", Stdio::null());
     let data = run.with_file_name("data");
     let second = handgrad(&["train", "--data-dir", s(&data), "--epochs", "1", "--out", s(&run), "--no-plots"]);
     failed(&second, &format!("another handgrad run (process {}) is writing into this folder", first.id()));
     let resume = handgrad(&["train", "--resume", s(&run), "--no-plots"]);
     failed(&resume, "another handgrad run");
     // Killed, the first run holds nothing: the folder can be resumed.
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.kill();
     let done = epochs_done(&run);
+    assert_eq!(done, 1);
     ok(&handgrad(&["train", "--resume", s(&run), "--epochs", &(done + 1).to_string(), "--no-plots"]));
 }
 

@@ -190,9 +190,9 @@ fn ellipse(rx: f64, ry: f64) -> Stroke {
 }
 
 #[test]
-#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them) and the MNIST test files in ../shared/data/mnist-test"]
 fn a_digit_drawn_with_the_mouse_is_recognised_and_explained() {
-    let Some((dir, _data, run)) = trained_on_mnist("serve-browser") else { return };
+    let (dir, _data, run) = trained_on_mnist("serve-browser");
     let served = Served::start(&run, &[]);
     let browser = Browser::start();
     browser.open(&format!("http://{}/", served.addr));

@@ -80,12 +80,11 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 }
 
 /// A logistic regression trained on 8 000 real MNIST digits; the folder, the data and the run.
-pub fn trained_on_mnist(name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
+/// Panics, saying what is missing, where ../shared/data/mnist-test is absent: the tests that
+/// call it are `#[ignore = "needs the MNIST test files in ../shared/data/mnist-test"]`.
+pub fn trained_on_mnist(name: &str) -> (PathBuf, PathBuf, PathBuf) {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist-test");
-    if !shared.is_dir() {
-        eprintln!("skipped: no {} (the MNIST test files)", shared.display());
-        return None;
-    }
+    assert!(shared.is_dir(), "no {} (the MNIST test files): this test needs them", shared.display());
     let digits = read_split(&shared, Which::Test).unwrap();
     let dir = temp_dir(name);
     let data = dir.join("data");
@@ -103,7 +102,7 @@ pub fn trained_on_mnist(name: &str) -> Option<(PathBuf, PathBuf, PathBuf)> {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Some((dir, data, run))
+    (dir, data, run)
 }
 
 /// Digits 0–9 set in the fonts the binary embeds, dark on a light canvas of 300 × 220, at
