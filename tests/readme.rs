@@ -1,6 +1,7 @@
-//! The README's figures, read again from the files they come from, so that they cannot drift.
+//! The figures of the README and of the book (book/src/*.md), read again from the files they
+//! come from, so that they cannot drift.
 //!
-//! Every figure in README.md that comes from a file under `artifacts/` carries an HTML comment
+//! Every figure in README.md or a chapter of the book that comes from a file under `artifacts/` carries an HTML comment
 //! (invisible on GitHub) naming the file, the value and the decimals shown:
 //!
 //! ```text
@@ -351,14 +352,57 @@ fn excerpt(text: &str) -> String {
     }
 }
 
+/// README.md and the book's chapters: every page a figure can stand on.
+fn documents() -> Vec<(String, String)> {
+    let mut names = vec!["README.md".to_string()];
+    let mut chapters: Vec<String> = std::fs::read_dir(root().join("book/src"))
+        .expect("book/src")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.ends_with(".md"))
+        .map(|n| format!("book/src/{n}"))
+        .collect();
+    chapters.sort();
+    names.extend(chapters);
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(root().join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            (name, text)
+        })
+        .collect()
+}
+
 #[test]
 fn readme_figures_match_the_artifacts() {
-    let readme_path = root().join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
-    let blocks = fenced_blocks(&readme);
-    let markers = markers(&readme);
     let mut files = Files::default();
     let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut marker_count = 0;
+    for (name, text) in documents() {
+        let (n, m) = check_page(&name, &text, &mut files, &mut failures);
+        checked += n;
+        marker_count += m;
+    }
+    assert!(
+        checked > 0,
+        "no figure markers in the README or the book: every figure taken from artifacts/ should carry one (see tests/readme.rs)"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of the {marker_count} figure markers of the README and the book do not match their files (rerun \
+         the command that writes the file, or update the page):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("{checked} figures of the README and the book match their files");
+}
+
+/// Checks the markers of one page (`name`, relative to the root); how many figures it checked
+/// and how many markers it has.
+fn check_page(name: &str, readme: &str, files: &mut Files, failures: &mut Vec<String>) -> (usize, usize) {
+    let blocks = fenced_blocks(readme);
+    let markers = markers(readme);
     let mut checked = 0;
 
     let mut copy_start: Option<(usize, &Marker, &str)> = None;
@@ -368,7 +412,7 @@ fn readme_figures_match_the_artifacts() {
         } else {
             format!("{}: {}", marker.kind, marker.body)
         };
-        let at = |what: String| format!("README.md:{}: <!-- {shown} -->: {what}", marker.line);
+        let at = |what: String| format!("{name}:{}: <!-- {shown} -->: {what}", marker.line);
         if blocks
             .iter()
             .any(|(_, whole)| whole.contains(&(marker.end - 1)))
@@ -485,24 +529,11 @@ fn readme_figures_match_the_artifacts() {
     }
     if let Some((_, open, _)) = copy_start {
         failures.push(format!(
-            "README.md:{}: <!-- copied-from --> without <!-- end-copy -->",
+            "{name}:{}: <!-- copied-from --> without <!-- end-copy -->",
             open.line
         ));
     }
-    assert!(
-        checked > 0,
-        "no figure markers in {}: every figure taken from artifacts/ should carry one (see tests/readme.rs)",
-        readme_path.display()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of the README's {} figure markers do not match their files (rerun the command that writes \
-         the file, or update the README):\n{}",
-        failures.len(),
-        markers.len(),
-        failures.join("\n")
-    );
-    eprintln!("{checked} README figures match their files");
+    (checked, markers.len())
 }
 
 #[test]
