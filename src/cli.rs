@@ -145,18 +145,16 @@ pub struct DataArgs {
     /// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; each raw or .gz) from this folder, or
     /// the arrays x_train, y_train, x_test, y_test of this .npz file (Keras's mnist.npz).
     /// Without it, MNIST comes through burn-dataset's download, or, if that fails, from
-    /// ~/.keras/datasets/mnist.npz when it is there.
-    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    /// ~/.keras/datasets/mnist.npz when it is there. For MNIST, the environment variable
+    /// HANDGRAD_DATA_DIR gives the folder when --data-dir does not.
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
 
 impl DataArgs {
     /// The data source these options name.
     pub fn source(&self) -> DataSource {
-        DataSource {
-            kind: self.dataset,
-            dir: self.data_dir.clone(),
-        }
+        DataSource::with_default_dir(self.dataset, self.data_dir.clone())
     }
 }
 
@@ -419,8 +417,9 @@ pub struct PlotArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Read the test set from this folder instead of the one the run used.
-    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    /// Read the test set from this folder instead of the one the run used (for an MNIST
+    /// run, HANDGRAD_DATA_DIR does the same when set).
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
     #[command(flatten)]
@@ -435,8 +434,9 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
 
-    /// Read the test set from this folder instead of the one the model was trained with.
-    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    /// Read the test set from this folder instead of the one the model was trained with (for
+    /// an MNIST model, HANDGRAD_DATA_DIR does the same when set).
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
     #[command(flatten)]
@@ -607,8 +607,8 @@ pub struct BenchArgs {
     #[arg(long)]
     pub pieces_only: bool,
 
-    /// The raw-Rust limit program, built from ../shared/limit (see the README): measured as a
-    /// whole run too, and each run's time given as a multiple of its. Its `probe`, next to it,
+    /// The raw-Rust limit program (the developers' yardstick: see the book's "Tests and CI"
+    /// chapter): measured as a whole run too, and each run's time given as a multiple of its. Its `probe`, next to it,
     /// gives the machine's peak GFLOP/s for the scaling table. Without it: a note, no ratio.
     #[arg(long, value_name = "PATH")]
     pub limit: Option<PathBuf>,

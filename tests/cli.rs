@@ -193,6 +193,18 @@ fn the_data_dir_can_come_from_the_environment() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(Path::new(&dir.join("out/metrics.csv")).exists());
+
+    // The variable names MNIST's folder: eval of the MNIST run reads it, and a Fashion-MNIST
+    // command never does (it would take digits for clothes).
+    let env_cmd = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_handgrad")).args(args).env("HANDGRAD_DATA_DIR", dir.join("data")).output().unwrap()
+    };
+    let eval = env_cmd(&["eval", "--model", dir.join("out").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&eval.stdout).contains(&format!("on {}", dir.join("data").display())));
+    let fashion = env_cmd(&["show", "--dataset", "fashion-mnist", "--ascii", "--count", "1"]);
+    let said = format!("{}{}", String::from_utf8_lossy(&fashion.stdout), String::from_utf8_lossy(&fashion.stderr));
+    assert!(!said.contains(dir.join("data").to_str().unwrap()), "{said}");
+    assert!(fashion.status.success() || said.contains("/usr/share/datasets/fashion-mnist"), "{said}");
 }
 
 /// burn's MNIST cache in a temporary home, and `handgrad` run offline against it (a dead

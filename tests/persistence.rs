@@ -219,7 +219,7 @@ impl Drop for Held {
 }
 
 #[test]
-fn a_run_killed_at_any_point_resumes_to_the_same_weights() {
+fn a_run_killed_after_a_checkpoint_resumes_to_the_same_weights() {
     let dir = temp_dir("persist-kill");
     let data = dir.join("data");
     write_idx_dir(&data, &synthetic_dataset(12_000, 500, 77), true);

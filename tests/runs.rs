@@ -54,16 +54,30 @@ fn runs_without_out_are_numbered_in_runs() {
         assert!(files.contains(&"model.json".to_string()) && files.contains(&"metrics.csv".to_string()), "{files:?}");
     }
 
-    // A folder a user made in runs/ is not a number: the count goes on from the highest.
+    // A run that failed before its first epoch leaves its folder empty: the next run takes it.
+    let failed = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .current_dir(&cwd)
+        .args(["train", "--data-dir", "no-such-folder", "--epochs", "1"])
+        .env_remove("HANDGRAD_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(!failed.status.success());
+    assert_eq!(entries(&cwd.join("runs")), ["1", "2", "3"]);
+    // plot without --run: the latest finished run, not the failed one's folder.
+    let plot = handgrad_in(&cwd, &["plot"]);
+    assert!(String::from_utf8_lossy(&plot.stdout).contains(&Path::new("runs").join("2").join("curves.png").display().to_string()));
+    handgrad_in(&cwd, &train);
+    assert!(cwd.join("runs/3/model.json").is_file());
+
+    // A folder a user made in runs/ is not a number, and an empty numbered one is no run: the
+    // count goes on from the highest that holds a run.
     std::fs::create_dir_all(cwd.join("runs/mine")).unwrap();
     std::fs::create_dir_all(cwd.join("runs/7")).unwrap();
     handgrad_in(&cwd, &train);
-    assert_eq!(entries(&cwd.join("runs")), ["1", "2", "7", "8", "mine"]);
-
-    // plot without --run: the latest numbered run.
+    assert_eq!(entries(&cwd.join("runs")), ["1", "2", "3", "4", "7", "mine"]);
     let plot = handgrad_in(&cwd, &["plot"]);
-    assert!(String::from_utf8_lossy(&plot.stdout).contains(&Path::new("runs").join("8").join("curves.png").display().to_string()));
-    assert!(cwd.join("runs/8/weights.png").is_file());
+    assert!(String::from_utf8_lossy(&plot.stdout).contains(&Path::new("runs").join("4").join("curves.png").display().to_string()));
+    assert!(cwd.join("runs/4/weights.png").is_file());
 
     // show's picture goes to runs/ too.
     handgrad_in(&cwd, &["show", "--data-dir", data.to_str().unwrap(), "--count", "20"]);
@@ -77,5 +91,5 @@ fn plot_without_a_run_says_what_to_give() {
     let out = Command::new(env!("CARGO_BIN_EXE_handgrad")).current_dir(&cwd).arg("plot").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert_eq!(stderr.trim_end(), "error: no run in runs/ to plot: give --run DIR, a folder that `train` wrote");
+    assert_eq!(stderr.trim_end(), "error: no finished run in runs/ to plot: give --run DIR, a folder that `train` wrote");
 }

@@ -28,7 +28,8 @@ struct Args {
     dataset: String,
 
     /// Read the four IDX files (raw or .gz) from this folder.
-    #[arg(long, value_name = "DIR", env = "HANDGRAD_DATA_DIR")]
+    /// For MNIST, the environment variable HANDGRAD_DATA_DIR gives it when this does not.
+    #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
     /// Epochs of the lab's loop (the lab's 20; fewer for a quick look).
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
     let options = Options {
         solution: args.solution,
         json: args.json,
-        data: DataSource { kind, dir: args.data_dir },
+        data: DataSource::with_default_dir(kind, args.data_dir),
         epochs: args.epochs as usize,
     };
     match run(&options) {

@@ -15,10 +15,8 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let backend = args.device.backend()?;
     let device = backend.open()?;
     let (model, meta, file) = load_model(&args.model, &device)?;
-    let source = DataSource {
-        kind: meta.dataset(),
-        dir: args.data_dir.clone().or(meta.config.data.data_dir.clone()),
-    };
+    let source = DataSource::with_default_dir(meta.dataset(), args.data_dir.clone());
+    let source = DataSource { dir: source.dir.or(meta.config.data.data_dir.clone()), ..source };
     let test = source.split(Which::Test)?;
     let result = evaluate(&model, &test, &device);
     let training = &meta.config.training;

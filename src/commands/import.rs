@@ -45,7 +45,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
                 model: ModelConfig { architecture: Architecture::Logreg, init: Init::Zeros, precision },
                 data: DataConfig {
                     dataset: args.data.dataset,
-                    data_dir: args.data.data_dir.clone(),
+                    data_dir: args.data.source().dir,
                     train_limit: None,
                     test_limit: None,
                 },

@@ -24,10 +24,8 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     let device = backend.open()?;
     let epochs = read_metrics_csv(&run.join("metrics.csv"))?;
     let (model, meta, _) = load_model(&run, &device)?;
-    let source = DataSource {
-        kind: meta.dataset(),
-        dir: args.data_dir.clone().or(meta.config.data.data_dir.clone()),
-    };
+    let source = DataSource::with_default_dir(meta.dataset(), args.data_dir.clone());
+    let source = DataSource { dir: source.dir.or(meta.config.data.data_dir.clone()), ..source };
     let data = source.load()?;
     let mut written = vec![
         write_curves(&out, &epochs, &format!("{} on {}", meta.architecture().describe(), meta.dataset().name()))?,
@@ -42,10 +40,11 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     Ok(())
 }
 
-/// The run `train` made last without `--out`: the highest number in runs/.
+/// The run `train` finished last without `--out`: the highest-numbered folder in runs/ that
+/// holds a saved model (not one a failed or running run holds).
 fn latest_run() -> Result<PathBuf> {
-    match numbered_runs(Path::new(RUNS)).pop() {
+    match numbered_runs(Path::new(RUNS)).into_iter().rev().find(|(_, dir)| dir.join("model.json").is_file()) {
         Some((_, dir)) => Ok(dir),
-        None => bail!("no run in {RUNS}/ to plot: give --run DIR, a folder that `train` wrote"),
+        None => bail!("no finished run in {RUNS}/ to plot: give --run DIR, a folder that `train` wrote"),
     }
 }

@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::cli::TrainArgs;
-use crate::data::Dataset;
+use crate::data::{DataSource, Dataset};
 use crate::fsutil::{FolderLock, RUNS, ensure_dir, numbered_runs};
 use crate::model::{Model, ModelConfig, Precision};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, save_model};
@@ -242,8 +242,8 @@ fn plan(args: &TrainArgs, backend: Backend, device: &Device) -> Result<Plan> {
         }
         meta.config.training.epochs = epochs;
     }
-    if let Some(data_dir) = &args.data.data_dir {
-        meta.config.data.data_dir = Some(data_dir.clone());
+    if let Some(data_dir) = DataSource::with_default_dir(meta.dataset(), args.data.data_dir.clone()).dir {
+        meta.config.data.data_dir = Some(data_dir);
     }
     Ok(Plan {
         meta,
@@ -328,11 +328,12 @@ fn new_run_folder(dir: &Path, overwrite: bool) -> Result<(PathBuf, FolderLock)> 
     bail!("{name}-2 to {name}-999 all hold runs: give --out another folder, or --overwrite")
 }
 
-/// The folder of a new run given no `--out`: `runs/N`, N one more than the highest number
-/// there (runs/1 first), or the next one that no other live run holds.
+/// The folder of a new run given no `--out`: `runs/N`, N one more than the highest-numbered
+/// folder that holds a run (runs/1 first), or the next one that no other live run holds. A
+/// folder a failed run left empty is used again, so that runs/1 is a fresh clone's first run.
 fn next_numbered_folder(runs: &Path) -> Result<(PathBuf, FolderLock)> {
     ensure_dir(runs)?;
-    let first = numbered_runs(runs).last().map_or(1, |(n, _)| n + 1);
+    let first = numbered_runs(runs).iter().rev().find(|(_, dir)| holds_run(dir)).map_or(1, |(n, _)| n + 1);
     for n in first..first + 1000 {
         let dir = runs.join(n.to_string());
         if let Ok(lock) = claim(&dir)
@@ -369,7 +370,7 @@ fn run_config(args: &TrainArgs) -> Result<RunConfig> {
         },
         data: DataConfig {
             dataset: args.data.dataset,
-            data_dir: args.data.data_dir.clone(),
+            data_dir: args.data.source().dir,
             train_limit: args.train_limit,
             test_limit: args.test_limit,
         },

@@ -89,7 +89,22 @@ pub struct DataSource {
     pub dir: Option<PathBuf>,
 }
 
+/// The environment variable that names MNIST's folder once for every command (`--data-dir`
+/// wins over it).
+pub const DATA_DIR_VAR: &str = "HANDGRAD_DATA_DIR";
+
 impl DataSource {
+    /// `kind`, read from `dir` if given, else, for MNIST, from the folder in HANDGRAD_DATA_DIR
+    /// if set: the variable names MNIST's folder, never Fashion-MNIST's (which has its own
+    /// place), so that a Fashion-MNIST command or model is never fed digits.
+    pub fn with_default_dir(kind: DatasetKind, dir: Option<PathBuf>) -> Self {
+        let from_env = || match kind {
+            DatasetKind::Mnist => std::env::var_os(DATA_DIR_VAR).filter(|v| !v.is_empty()).map(PathBuf::from),
+            DatasetKind::FashionMnist => None,
+        };
+        DataSource { kind, dir: dir.or_else(from_env) }
+    }
+
     /// The folder the files are read from, if they are read from a folder.
     pub fn folder(&self) -> Option<PathBuf> {
         match (&self.dir, self.kind) {
