@@ -10,6 +10,7 @@ work=$(mktemp -d)
 # The clone sits beside this one, so that ../shared is where CI finds it.
 clone="$(dirname "$root")/.ci-time-clone-$$"
 trap 'rm -rf "$work" "$clone"' EXIT
+commit=$(git rev-parse --short HEAD)
 git clone -q "$root" "$clone"
 log=/tmp/handgrad-ci-time.log
 start=$(date +%s)
@@ -18,6 +19,6 @@ set +e
 rc=$?
 set -e
 seconds=$(( $(date +%s) - start ))
-python3 bench/ci-time.py "$log" "$seconds" "$rc" "$(git rev-parse --short HEAD)" > artifacts/ci-time.json
+python3 bench/ci-time.py "$log" "$seconds" "$rc" "$commit" > artifacts/ci-time.json
 cat artifacts/ci-time.json
 [ "$rc" -eq 0 ] || { echo ".ci/run failed (exit status $rc): see $log" >&2; exit "$rc"; }
