@@ -487,7 +487,7 @@ fn check_page(name: &str, readme: &str, files: &mut Files, failures: &mut Vec<St
                         .is_some_and(|rest| !continues_number(rest));
                     if !shown {
                         failures.push(at(format!(
-                            "{} gives {expected} ({value}), the README says '{}'",
+                            "{} gives {expected} ({value}), the page says '{}'",
                             figure.file,
                             excerpt(after)
                         )));
