@@ -176,10 +176,12 @@ impl Table {
             return Admission::Closing;
         }
         if open.saturating_sub(closing) >= max {
+            // Ties on the millisecond (a burst of connections) go to the first admitted.
             let oldest = conns
-                .values()
-                .filter(|c| c.state.load(Ordering::SeqCst) == WAITING)
-                .min_by_key(|c| c.since.load(Ordering::SeqCst));
+                .iter()
+                .filter(|(_, c)| c.state.load(Ordering::SeqCst) == WAITING)
+                .min_by_key(|(id, c)| (c.since.load(Ordering::SeqCst), **id))
+                .map(|(_, c)| c);
             // (A compare-exchange: it may have begun a request just now.)
             let Some(oldest) = oldest.filter(|c| {
                 c.state.compare_exchange(WAITING, CLOSING, Ordering::SeqCst, Ordering::SeqCst).is_ok()
