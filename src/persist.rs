@@ -81,6 +81,13 @@ impl DataConfig {
             dir: self.data_dir.clone(),
         }
     }
+
+    /// Where to read the run's data from now: `dir` if given, else for MNIST the folder in
+    /// HANDGRAD_DATA_DIR if set, else the folder the run was trained on.
+    pub fn source_with(&self, dir: Option<PathBuf>) -> DataSource {
+        let given = DataSource::with_default_dir(self.dataset, dir);
+        DataSource { dir: given.dir.or_else(|| self.data_dir.clone()), ..given }
+    }
 }
 
 /// What a saved model is and how far its run got: `model.json`.

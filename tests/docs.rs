@@ -5,31 +5,21 @@
 //! have (`../shared`, the developers' data, only in the testing chapter) and no issue numbers.
 //! (The figures inside them are checked against their files by tests/readme.rs.)
 
+#[path = "common/pages.rs"]
+mod pages;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+use pages::pages;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// README.md and every chapter of the book, with their text.
+/// README.md and every chapter of the book: their paths and texts.
 fn documents() -> Vec<(PathBuf, String)> {
-    let mut paths = vec![root().join("README.md")];
-    let mut chapters: Vec<PathBuf> = std::fs::read_dir(root().join("book/src"))
-        .expect("book/src")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    chapters.sort();
-    paths.extend(chapters);
-    paths
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p, text)
-        })
-        .collect()
+    pages().into_iter().map(|(name, text)| (root().join(name), text)).collect()
 }
 
 /// The text outside fenced code blocks (links inside code are not links), line by line with

@@ -2,17 +2,13 @@
 //! many and where the first is, from the lab's .npy files and from safetensors alike, and
 //! writes nothing.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
+use common::temp_dir;
 use handgrad::bridge::{Values, npy_bytes};
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("handgrad-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn import(args: &[&Path], out: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_handgrad"))

@@ -29,8 +29,13 @@
 //! Values are formatted as Rust's `format!("{:.N}")` does. Markers inside fenced code blocks
 //! are an error (they would show), and so is a README without any marker.
 
+#[path = "common/pages.rs"]
+mod pages;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
+
+use pages::pages;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -352,34 +357,13 @@ fn excerpt(text: &str) -> String {
     }
 }
 
-/// README.md and the book's chapters: every page a figure can stand on.
-fn documents() -> Vec<(String, String)> {
-    let mut names = vec!["README.md".to_string()];
-    let mut chapters: Vec<String> = std::fs::read_dir(root().join("book/src"))
-        .expect("book/src")
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|n| n.ends_with(".md"))
-        .map(|n| format!("book/src/{n}"))
-        .collect();
-    chapters.sort();
-    names.extend(chapters);
-    names
-        .into_iter()
-        .map(|name| {
-            let text = std::fs::read_to_string(root().join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, text)
-        })
-        .collect()
-}
-
 #[test]
 fn readme_figures_match_the_artifacts() {
     let mut files = Files::default();
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut marker_count = 0;
-    for (name, text) in documents() {
+    for (name, text) in pages() {
         let (n, m) = check_page(&name, &text, &mut files, &mut failures);
         checked += n;
         marker_count += m;

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::cli::EvalArgs;
-use crate::data::{DataSource, Which};
+use crate::data::Which;
 use crate::inference::{confusion, evaluate};
 use crate::model::Precision;
 use crate::persist::load_model;
@@ -15,8 +15,7 @@ pub fn run(args: &EvalArgs) -> Result<()> {
     let backend = args.device.backend()?;
     let device = backend.open()?;
     let (model, meta, file) = load_model(&args.model, &device)?;
-    let source = DataSource::with_default_dir(meta.dataset(), args.data_dir.clone());
-    let source = DataSource { dir: source.dir.or(meta.config.data.data_dir.clone()), ..source };
+    let source = meta.config.data.source_with(args.data_dir.clone());
     let test = source.split(Which::Test)?;
     let result = evaluate(&model, &test, &device);
     let training = &meta.config.training;

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use crate::cli::PlotArgs;
-use crate::data::DataSource;
 use crate::fsutil::{RUNS, ensure_dir, numbered_runs};
 use crate::persist::load_model;
 use crate::pictures::{write_curves, write_test_pictures, write_weights};
@@ -24,8 +23,7 @@ pub fn run(args: &PlotArgs) -> Result<()> {
     let device = backend.open()?;
     let epochs = read_metrics_csv(&run.join("metrics.csv"))?;
     let (model, meta, _) = load_model(&run, &device)?;
-    let source = DataSource::with_default_dir(meta.dataset(), args.data_dir.clone());
-    let source = DataSource { dir: source.dir.or(meta.config.data.data_dir.clone()), ..source };
+    let source = meta.config.data.source_with(args.data_dir.clone());
     let data = source.load()?;
     let mut written = vec![
         write_curves(&out, &epochs, &format!("{} on {}", meta.architecture().describe(), meta.dataset().name()))?,

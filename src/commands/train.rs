@@ -9,7 +9,7 @@ use burn::tensor::Device;
 use crate::backend::Backend;
 use crate::checkpoint::{self, Checkpoint};
 use crate::cli::TrainArgs;
-use crate::data::{DataSource, Dataset};
+use crate::data::Dataset;
 use crate::fsutil::{FolderLock, RUNS, ensure_dir, numbered_runs};
 use crate::model::{Model, ModelConfig, Precision};
 use crate::persist::{DataConfig, ModelMeta, RunConfig, save_model};
@@ -242,9 +242,7 @@ fn plan(args: &TrainArgs, backend: Backend, device: &Device) -> Result<Plan> {
         }
         meta.config.training.epochs = epochs;
     }
-    if let Some(data_dir) = DataSource::with_default_dir(meta.dataset(), args.data.data_dir.clone()).dir {
-        meta.config.data.data_dir = Some(data_dir);
-    }
+    meta.config.data.data_dir = meta.config.data.source_with(args.data.data_dir.clone()).dir;
     Ok(Plan {
         meta,
         out: Some(dir.clone()),
