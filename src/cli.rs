@@ -40,7 +40,17 @@ macro_rules! named {
     )*};
 }
 
-named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Precision, Slip, Ink);
+named!(DatasetKind, Which, GradSource, OptimizerKind, TrainerKind, Init, ModelKind, Activation, Precision, Ink);
+
+/// `--inject-bug`: the slips handgrad's models can make, named as the lab's catalog names them.
+impl Named for Slip {
+    fn all() -> &'static [Self] {
+        &crate::check::slips::INJECTABLE
+    }
+    fn name(self) -> &'static str {
+        Slip::name(self)
+    }
+}
 
 /// The parser of an option whose values are a [`Named`] type's names.
 fn named<T: Named>() -> impl clap::builder::TypedValueParser<Value = T> {

@@ -100,8 +100,8 @@ fn every_injected_bug_is_caught_by_both_witnesses() {
     for (bug, w_wrong, b_wrong) in [
         (Slip::NoMean, true, true),
         (Slip::Sign, true, true),
-        (Slip::Transpose, true, false),
-        (Slip::SoftmaxAxis, true, true),
+        (Slip::ReshapeNotTranspose, true, false),
+        (Slip::SoftmaxOverBatch, true, true),
     ] {
         let rows = check(&model, &batch, &mut steps, &device, &config(Some(bug))).unwrap();
         for r in &rows {
@@ -134,8 +134,8 @@ fn the_command_exits_non_zero_naming_the_failing_parameter() {
     for (bug, names) in [
         ("no-mean", "failed for W and b"),
         ("sign", "failed for W and b"),
-        ("transpose", "failed for W:"),
-        ("softmax-axis", "failed for W and b"),
+        ("reshape-not-transpose", "failed for W:"),
+        ("softmax-over-batch", "failed for W and b"),
     ] {
         let out = run(&["--inject-bug", bug]);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -146,7 +146,7 @@ fn the_command_exits_non_zero_naming_the_failing_parameter() {
         assert!(stdout.contains("FAIL"), "{stdout}");
     }
 
-    let json = run(&["--json", "--inject-bug", "transpose"]);
+    let json = run(&["--json", "--inject-bug", "reshape-not-transpose"]);
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(report["passed"], false);
     let rows = report["rows"].as_array().unwrap();

@@ -24,4 +24,5 @@ pub mod invalid;
 pub mod model;
 pub mod sgd;
 pub mod shuffle;
+pub mod slips;
 pub mod training;

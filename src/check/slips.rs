@@ -4,55 +4,17 @@
 
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
-use serde::Serialize;
 
 use crate::data::Batch;
 use crate::model::loss::{softmax, sum_over_batch};
 use crate::model::{AnalyticGradients, Inspect, LogisticRegression, Mlp, Model};
 
-/// A slip in the backward pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Slip {
-    /// Forgets the 1/tb of eq. (4)–(5): sums over the batch instead of averaging.
-    NoMean,
-    /// Uses Y* − Ŷ instead of Ŷ − Y*: a step uphill.
-    Sign,
-    /// Reshapes Δᵀ X (10 × 784) to 784 × 10 instead of transposing it (for the MLP, the same
-    /// slip on the first layer: δʰᵀ X reshaped to 784 × L).
-    Transpose,
-    /// Normalizes the softmax over the batch (axis 0) instead of over the classes.
-    SoftmaxAxis,
-    /// Forgets σ'(U) in the hidden layer's δʰ (MLP only).
-    NoSigmaPrime,
-}
+pub use lesson::slips::Slip;
 
-impl Slip {
-    /// Every slip.
-    pub const ALL: [Slip; 5] = [Slip::NoMean, Slip::Sign, Slip::Transpose, Slip::SoftmaxAxis, Slip::NoSigmaPrime];
-
-    /// Its name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Slip::NoMean => "no-mean",
-            Slip::Sign => "sign",
-            Slip::Transpose => "transpose",
-            Slip::SoftmaxAxis => "softmax-axis",
-            Slip::NoSigmaPrime => "no-sigma-prime",
-        }
-    }
-
-    /// What the mistake is, in words.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Slip::NoMean => "forgets the 1/tb of eq. (4)-(5)",
-            Slip::Sign => "uses Y* - Ŷ instead of Ŷ - Y*",
-            Slip::Transpose => "computes Δᵀ X (10×784) and reshapes it to 784×10",
-            Slip::SoftmaxAxis => "normalizes the softmax over the batch instead of the classes",
-            Slip::NoSigmaPrime => "forgets σ'(U) in δʰ",
-        }
-    }
-}
+/// The slips of the lab's catalog (lesson::slips) that `--inject-bug` can make: those with a
+/// line in handgrad's backward passes, under the catalog's names.
+pub const INJECTABLE: [Slip; 5] =
+    [Slip::NoMean, Slip::Sign, Slip::ReshapeNotTranspose, Slip::SoftmaxOverBatch, Slip::NoSigmaPrime];
 
 /// A model whose backward pass a student can get wrong in these ways.
 pub trait Slippable: AnalyticGradients + Inspect {
@@ -86,7 +48,7 @@ impl Slippable for Model {
 fn output_error(s: Tensor<2>, y_star: Tensor<2>, slip: Slip) -> Tensor<2> {
     match slip {
         Slip::Sign => y_star - softmax(s).0, //                          Y* − Ŷ
-        Slip::SoftmaxAxis => {
+        Slip::SoftmaxOverBatch => {
             let e = (s.clone() - s.max_dim(0)).exp(); //                 numpy's sum(axis=0):
             e.clone() / e.sum_dim(0) - y_star //                         over the batch
         }
@@ -101,7 +63,7 @@ fn layer_gradients(x: Tensor<2>, delta: Tensor<2>, slip: Slip) -> (Tensor<2>, Te
     let [tb, d_in] = x.dims();
     let delta_t_x = delta.clone().transpose().matmul(x);
     let (grad_w, grad_b) = match slip {
-        Slip::Transpose => (delta_t_x.reshape([d_in, delta.dims()[1]]), sum_over_batch(delta)), // reshaped
+        Slip::ReshapeNotTranspose => (delta_t_x.reshape([d_in, delta.dims()[1]]), sum_over_batch(delta)), // reshaped
         _ => (delta_t_x.transpose(), sum_over_batch(delta)), //                                      transposed
     };
     match slip {
@@ -189,8 +151,8 @@ mod tests {
         // Which parameters each slip changes, in the module's order (W, b / Wh, bh, Wy, by).
         let touched = |slip: Slip, is_mlp: bool| -> Vec<bool> {
             match (slip, is_mlp) {
-                (Slip::Transpose, false) => vec![true, false],
-                (Slip::Transpose, true) => vec![true, false, false, false],
+                (Slip::ReshapeNotTranspose, false) => vec![true, false],
+                (Slip::ReshapeNotTranspose, true) => vec![true, false, false, false],
                 (Slip::NoSigmaPrime, true) => vec![true, true, false, false],
                 (_, false) => vec![true, true],
                 (_, true) => vec![true, true, true, true],
@@ -198,7 +160,7 @@ mod tests {
         };
         for (model, is_mlp) in [(&logreg, false), (&mlp, true)] {
             let real = values(&model.analytic_gradients(&batch).grads, model);
-            for slip in Slip::ALL {
+            for slip in INJECTABLE {
                 let Some(slipped) = model.with_slip(&batch, slip) else {
                     assert_eq!((slip, is_mlp), (Slip::NoSigmaPrime, false));
                     continue;

@@ -97,7 +97,7 @@ pub fn run(args: &GradcheckArgs) -> Result<()> {
             }
         );
         if let Some(bug) = cfg.bug {
-            println!("injected bug: {} — the analytic gradient {}", bug.name(), bug.describe());
+            println!("injected bug: {} — {}", bug.name(), bug.row().what.en);
         }
         println!();
         print!("{}", table(&rows));

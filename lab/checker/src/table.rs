@@ -208,7 +208,7 @@ pub fn train_exo2(
 }
 
 /// Exercise 2's gradients by burn's autodiff of the student's forward.
-fn autodiff_exo2(two: &Exo2, x: &Tensor<2>, y_star: &Tensor<2>, w: [&Tensor<2>; 2], b: [&Tensor<1>; 2]) -> crate::exo2::MlpGradients {
+fn autodiff_exo2(two: &Exo2, x: &Tensor<2>, y_star: &Tensor<2>, w: [&Tensor<2>; 2], b: [&Tensor<1>; 2]) -> lab::exo2::MlpGradients {
     crate::check::mlp_autodiff(w, b, |wh, bh, wy, by| {
         let (_, y_hat) = (two.forward)(x.clone().autodiff(), wh, bh, wy, by);
         let tb = x.dims()[0] as f64;

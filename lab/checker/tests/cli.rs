@@ -29,13 +29,15 @@ fn text(bytes: &[u8]) -> String {
 #[ignore = "needs lab/src/exo1.rs as the student receives it (IMAGE_SPACE_DIMENSION still 0)"]
 fn the_untouched_crate_says_what_to_write_first() {
     assert!(
-        include_str!("../src/exo1.rs").contains("pub const IMAGE_SPACE_DIMENSION: usize = 0;"),
+        include_str!("../../src/exo1.rs").contains("pub const IMAGE_SPACE_DIMENSION: usize = 0;"),
         "lab/src/exo1.rs has been worked on (IMAGE_SPACE_DIMENSION is no longer 0): this test needs it as shipped"
     );
     // Any data will do: the first question comes before any image is looked at.
     let dir = idx_folder("untouched", 200, 10);
-    let out = lab(&["--data-dir", dir.to_str().unwrap()]);
+    let out = lab(&["--data-dir", dir.to_str().unwrap(), "--lang", "en"]);
+    let fr = lab(&["--data-dir", dir.to_str().unwrap(), "--lang", "fr"]);
     std::fs::remove_dir_all(&dir).ok();
+    assert!(text(&fr.stdout).contains("pas encore répondu"), "{}", text(&fr.stdout));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("IMAGE_SPACE_DIMENSION") && stdout.contains("not answered yet"), "{stdout}");
@@ -48,7 +50,7 @@ fn the_untouched_crate_says_what_to_write_first() {
 fn the_solution_walks_the_labs_table_to_the_image() {
     let dir = mnist();
     let json = std::env::temp_dir().join(format!("lab-report-{}.json", std::process::id()));
-    let out = lab(&["--solution", "--data-dir", dir.to_str().unwrap(), "--json", json.to_str().unwrap()]);
+    let out = lab(&["--solution", "--data-dir", dir.to_str().unwrap(), "--json", json.to_str().unwrap(), "--lang", "en"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     // Exercise 1 with the answers' gradients and update, then with autodiff and burn's Sgd.
@@ -65,7 +67,7 @@ fn the_solution_walks_the_labs_table_to_the_image() {
 
 #[test]
 fn a_missing_data_folder_is_one_line() {
-    let out = lab(&["--data-dir", "/nonexistent/mnist"]);
+    let out = lab(&["--data-dir", "/nonexistent/mnist", "--lang", "en"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -75,7 +77,7 @@ fn a_missing_data_folder_is_one_line() {
 #[test]
 fn the_labs_table_has_its_16_epochs() {
     // The table in lab/src/table.rs, as the seed prints it (the test below reads the seed).
-    let table = lab::table::lab_table();
+    let table = lab_checker::table::lab_table();
     assert_eq!(table.len(), 16);
     assert_eq!((table[9].train, table[9].test), (55_221, 9_204));
 }
@@ -87,9 +89,9 @@ fn the_labs_table_is_the_seeds_printed_output() {
     let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seed/tp-deep-learning-1.md");
     let text = std::fs::read_to_string(&seed)
         .unwrap_or_else(|e| panic!("cannot read {} (the lab's printed table), which this test needs: {e}", seed.display()));
-    let printed = lab::table::parse(&text, 60_000, 10_000);
+    let printed = lab_checker::table::parse(&text, 60_000, 10_000);
     assert_eq!(printed.len(), 16);
-    assert_eq!(printed, lab::table::lab_table());
+    assert_eq!(printed, lab_checker::table::lab_table());
     assert_eq!((printed[9].train, printed[9].test), (55_221, 9_204));
 }
 
@@ -112,7 +114,7 @@ fn idx_folder(name: &str, train: u32, test: u32) -> PathBuf {
 #[test]
 fn a_training_set_too_small_for_the_checks_is_one_line() {
     let dir = idx_folder("small", 20, 10);
-    let out = lab(&["--solution", "--data-dir", dir.to_str().unwrap()]);
+    let out = lab(&["--solution", "--data-dir", dir.to_str().unwrap(), "--lang", "en"]);
     std::fs::remove_dir_all(&dir).ok();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
