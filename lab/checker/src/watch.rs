@@ -65,9 +65,13 @@ impl Rerun {
     }
 }
 
-/// The folder watched by default: the student's lab/src.
+/// The folder watched by default: the student's lab/src, as a path from the current folder
+/// where it is under it.
 pub fn student_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../src")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
+    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let here = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+    here.and_then(|here| dir.strip_prefix(here).ok().map(Path::to_path_buf)).unwrap_or(dir)
 }
 
 /// Watches `dir` and checks again on each save or key, until `q`.

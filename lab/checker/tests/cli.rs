@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 /// The full MNIST (../shared/data/mnist beside the repository); panics, saying so, where
 /// this machine lacks it.
 fn mnist() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/mnist");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist");
     assert!(dir.is_dir(), "no {} (the full MNIST), which this test needs", dir.display());
     dir
 }
@@ -50,7 +50,18 @@ fn the_untouched_crate_says_what_to_write_first() {
 fn the_solution_walks_the_labs_table_to_the_image() {
     let dir = mnist();
     let json = std::env::temp_dir().join(format!("lab-report-{}.json", std::process::id()));
-    let out = lab(&["--solution", "--data-dir", dir.to_str().unwrap(), "--json", json.to_str().unwrap(), "--lang", "en"]);
+    let results = json.with_extension("gradescope.json");
+    let out = lab(&[
+        "--solution",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--gradescope",
+        results.to_str().unwrap(),
+        "--lang",
+        "en",
+    ]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     // Exercise 1 with the answers' gradients and update, then with autodiff and burn's Sgd.
@@ -63,6 +74,10 @@ fn the_solution_walks_the_labs_table_to_the_image() {
     assert_eq!(report["done"], true);
     assert_eq!(report["runs"][0]["epochs"].as_array().unwrap().len(), 20);
     assert!(report["checks"].as_array().unwrap().iter().all(|c| c["verdict"] == "right" || c["verdict"] == "answered"));
+    // Every step and every run a passed test of Gradescope's.
+    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    std::fs::remove_file(json.with_extension("gradescope.json")).ok();
+    assert_eq!((results["score"].as_f64(), results["tests"].as_array().unwrap().len()), (Some(15.0), 15), "{results}");
 }
 
 #[test]
@@ -86,7 +101,7 @@ fn the_labs_table_has_its_16_epochs() {
 #[ignore = "needs the lab's text in ../shared/seed/tp-deep-learning-1.md"]
 fn the_labs_table_is_the_seeds_printed_output() {
     // The table in lab/src/table.rs, against the lab's text.
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seed/tp-deep-learning-1.md");
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/tp-deep-learning-1.md");
     let text = std::fs::read_to_string(&seed)
         .unwrap_or_else(|e| panic!("cannot read {} (the lab's printed table), which this test needs: {e}", seed.display()));
     let printed = lab_checker::table::parse(&text, 60_000, 10_000);
