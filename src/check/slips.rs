@@ -136,6 +136,20 @@ mod tests {
         collect.1
     }
 
+    /// The slips `--inject-bug` makes are rows of the lab's one catalog, by the same names, each
+    /// made in a gradient step there.
+    #[test]
+    fn the_injectable_slips_are_the_labs_catalog_rows() {
+        use lesson::slips::{CATALOG, Step};
+        for slip in INJECTABLE {
+            let row = CATALOG.iter().find(|r| r.slip == slip).expect("a row of the catalog");
+            assert_eq!(Slip::named(row.name), Some(slip));
+            assert!(row.steps.iter().any(|s| matches!(s, Step::Softmax | Step::Gradients | Step::Gradients2)), "{}", row.name);
+        }
+        let names: Vec<&str> = INJECTABLE.iter().map(|s| s.name()).collect();
+        assert_eq!(names, ["no-mean", "sign", "reshape-not-transpose", "softmax-over-batch", "no-sigma-prime"]);
+    }
+
     /// Every slip changes the gradient of every model it has a line in, and only the
     /// parameters it touches; σ' has no line in the logistic regression.
     #[test]
