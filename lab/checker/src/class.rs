@@ -122,13 +122,19 @@ pub fn render(summary: &Summary, markdown: bool, lang: Lang) -> String {
     let title = lang.pick(format!("Class of {} students", summary.students), format!("Classe de {} étudiants", summary.students));
     if markdown {
         let table = |h: &str, rows: &[(String, usize)]| {
-            let body: String = rows.iter().map(|(k, n)| format!("| {k} | {n} |\n")).collect();
+            let mut body: String = rows.iter().map(|(k, n)| format!("| {k} | {n} |\n")).collect();
+            if rows.is_empty() {
+                body = format!("| {} | 0 |\n", lang.pick("(none)", "(aucune)"));
+            }
             format!("| {h} | {students_h} |\n|---|---:|\n{body}")
         };
         return format!("# {title}\n\n{}\n{}\n{table_line}\n", table(step_h, &steps), table(slip_h, &slips));
     }
     let lines = |h: &str, rows: &[(String, usize)]| {
-        let body: String = rows.iter().map(|(k, n)| format!("  {k:<40} {n:>4}\n")).collect();
+        let mut body: String = rows.iter().map(|(k, n)| format!("  {k:<40} {n:>4}\n")).collect();
+        if rows.is_empty() {
+            body = format!("  {}\n", lang.pick("(none)", "(aucune)"));
+        }
         format!("{h:<42} {students_h}\n{body}")
     };
     format!("{title}\n\n{}\n{}\n{table_line}\n", lines(step_h, &steps), lines(slip_h, &slips))

@@ -16,7 +16,7 @@ use lesson::data::{DataSource, DatasetKind};
 /// the lab's own table. Faites le TP : `cargo lab` vérifie vos fonctions une à une, nomme
 /// l'erreur, et entraîne votre code à côté du tableau du TP.
 #[derive(Debug, Parser)]
-#[command(name = "cargo lab")]
+#[command(name = "cargo lab", bin_name = "cargo lab")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Sub>,
@@ -52,7 +52,8 @@ struct Common {
 /// What a check takes.
 #[derive(Debug, Clone, Args)]
 struct CheckArgs {
-    /// Check again each time a file under lab/src is saved (Enter: again, h: a hint, q: quit).
+    /// Check again each time a file under lab/src is saved (Enter: again, h: a hint, l: the
+    /// list, q: quit; each followed by Enter).
     #[arg(long)]
     watch: bool,
 
@@ -64,7 +65,8 @@ struct CheckArgs {
     #[arg(long)]
     name: Option<String>,
 
-    /// Also write the report as JSON to this file (the book's lab chapter documents it).
+    /// Also write the report as JSON to this file (the book's chapter for teachers documents
+    /// it).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
 

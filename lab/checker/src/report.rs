@@ -20,8 +20,10 @@ pub const SCHEMA: u32 = 1;
 #[serde(rename_all = "kebab-case")]
 pub enum RunKind {
     /// Exercise 1 with the student's forward, gradients and update, beside the lab's table.
+    #[serde(rename = "exercise-1")]
     Exercise1,
     /// Exercise 2's network with their gradients, beside burn's autodiff.
+    #[serde(rename = "exercise-2")]
     Exercise2,
     /// Exercise 1 with their forward, burn's autodiff and burn's Sgd, beside the lab's table.
     Framework,
@@ -69,7 +71,8 @@ pub struct Report {
     pub dataset: &'static str,
     /// Every step checked, in order; a wrong one is the last.
     pub checks: Vec<Finding>,
-    /// The first step not right (`exercise 1 · gradients`); none when every step is.
+    /// Where the lab stops: the first step not right (`exercise 1 · gradients`), or the
+    /// training their code stopped in (`training: exercise-1`); none when neither.
     pub reached: Option<String>,
     /// The runs made.
     pub runs: Vec<Run>,
@@ -87,6 +90,12 @@ impl Report {
     pub fn first_unfinished(&self) -> Option<String> {
         let last = self.checks.last()?;
         (!last.passed()).then(|| step_name(last.exercise, last.item))
+    }
+
+    /// A training their code stopped in, for [`Report::reached`].
+    pub fn stopped_in(kind: RunKind) -> String {
+        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        format!("training: {name}")
     }
 
     /// Writes the report as JSON.
@@ -142,7 +151,7 @@ pub fn gradescope(report: &Report) -> Gradescope {
     }
     let score = tests.iter().map(|t| t.score).sum();
     let output = match &report.reached {
-        Some(step) => format!("The checks stop at {step}."),
+        Some(step) => format!("The lab stops at {step}."),
         None if report.done => "Every step right; every run matched its reference.".to_string(),
         None => "Every step right.".to_string(),
     };
@@ -173,8 +182,8 @@ fn run_test(report: &Report, kind: RunKind, number: &str) -> GradescopeTest {
         RunKind::Framework => "exercise 1 with burn's autodiff and Sgd: the lab's table",
     };
     let (passed, output) = match report.runs.iter().find(|r| r.kind == kind) {
-        Some(run) if run.matched() => (true, format!("matches its reference at all {} epochs compared", run.compared())),
-        Some(run) if run.compared() == 0 => (false, "no reference to compare with on this dataset".to_string()),
+        Some(run) if run.matched() => (true, format!("matches its reference at the {} epochs compared", run.compared())),
+        Some(run) if run.compared() == 0 => (true, "trained; no reference to compare with on this dataset".to_string()),
         Some(run) => (false, format!("differs from its reference at {} of {} epochs", run.differences.len(), run.compared())),
         None => (false, "not run: the checks come first".to_string()),
     };

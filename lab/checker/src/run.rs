@@ -83,7 +83,7 @@ pub fn run(options: &Options) -> Result<Outcome> {
     };
     let lab = Lab { one: &one, two: &two, options, data: &data, device: &device, cases: &cases };
     let outcome = lab.steps(&mut report);
-    report.reached = report.first_unfinished();
+    report.reached = report.first_unfinished().or(report.reached.take());
     if let Some(path) = &options.json {
         report.write_json(path)?;
     }
@@ -171,7 +171,13 @@ impl Lab<'_> {
             format!("exercise 2's network, 784 → {} (sigmoid) → 10, η = {}, with your gradients and exercise 1's update", mlp.hidden, mlp.eta),
             format!("le réseau de l'exercice 2, 784 → {} (sigmoïde) → 10, η = {}, avec vos gradients et l'update de l'exercice 1", mlp.hidden, mlp.eta),
         );
-        println!("\n{title}{}", lang.pick(", then with burn's autodiff of your forward, from the same start:", ", puis avec l'autodiff de burn sur votre forward, depuis le même départ :"));
+        println!(
+            "\n{}",
+            lang.pick(
+                "Exercise 2's network, trained first with burn's autodiff of your forward (the reference), then with your gradients, from the same start.",
+                "Le réseau de l'exercice 2, entraîné d'abord avec l'autodiff de burn sur votre forward (la référence), puis avec vos gradients, depuis le même départ."
+            )
+        );
         let (answers, data, device) = ((self.one, self.two), self.data, self.device);
         let auto = match table::train_exo2(answers, true, &mlp, &data.train, &data.test, device, &mut |_| {}) {
             Ok(auto) => auto,
@@ -220,6 +226,7 @@ impl Lab<'_> {
             }
             Err(failure) => {
                 println!("  {} ({file}): {}", lang.pick("your code stopped during training", "votre code s'est arrêté pendant l'apprentissage"), describe(&failure, lang));
+                report.reached = Some(Report::stopped_in(kind));
                 None
             }
         }
@@ -267,7 +274,11 @@ fn say_matched(run: &Run, reference: &str, lang: Lang) -> bool {
         return true;
     }
     if run.differences.is_empty() {
-        println!("  {}", lang.pick(format!("matches {reference} to the image at all {compared} epochs it has"), format!("identique à {reference} à l'image près, aux {compared} époques qu'il a")));
+        let at = match compared {
+            1 => lang.pick("at the one epoch it has".to_string(), "à la seule époque qu'il a".to_string()),
+            n => lang.pick(format!("at all {n} epochs it has"), format!("aux {n} époques qu'il a")),
+        };
+        println!("  {}", lang.pick(format!("matches {reference} to the image {at}"), format!("identique à {reference} à l'image près, {at}")));
         return true;
     }
     println!("  {}", lang.pick(format!("differs from {reference} at {} of {compared} epochs:", run.differences.len()), format!("diffère de {reference} à {} des {compared} époques :", run.differences.len())));

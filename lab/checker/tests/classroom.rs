@@ -213,7 +213,7 @@ fn gradescope_results_have_one_test_per_step_and_run() {
     let gradients = tests.iter().find(|t| t["name"] == "exercise 1 · gradients").unwrap();
     assert!(gradients["output"].as_str().unwrap().contains("slip `sign`"), "{gradients}");
     assert_eq!(results["score"].as_f64().unwrap(), 7.0);
-    assert_eq!(results["output"], "The checks stop at exercise 1 · gradients.");
+    assert_eq!(results["output"], "The lab stops at exercise 1 · gradients.");
 }
 
 /// The binary writes both files whole, with the name given.
