@@ -119,6 +119,9 @@ impl Factor {
 pub enum Alternative {
     /// The softmax of each column (axis 0).
     SoftmaxOverBatch,
+    /// `e^s / Σ e^s`, no maximum subtracted: NaN or infinite where it overflows, the same
+    /// entries elsewhere.
+    UnshiftedSoftmax,
     /// `softmax(XW)`.
     SoftmaxWithoutBias,
     /// The scores `XW + b`.
@@ -151,8 +154,6 @@ pub enum Detector {
     ReshapedTranspose,
     /// The output equals this wrong computation.
     Matches(Alternative),
-    /// NaN or infinite on scores in the hundreds, right on the others.
-    NotFiniteOnLargeScores,
     /// ∂L/∂b with one value per image.
     OnePerImage,
     /// A product that does not fit, with this left operand.
@@ -272,7 +273,7 @@ pub const CATALOG: [Row; 20] = [
         severity: Severity::Slip,
         what: Text {
             en: "the softmax is normalized over the batch (axis 0: each column sums to 1) instead of over the 10 classes (axis 1: each row, one image, sums to 1)",
-            fr: "la softmax est normalisée sur le batch (axe 0 : chaque colonne somme à 1) au lieu des 10 classes (axe 1 : chaque ligne, une image, somme à 1)",
+            fr: "la softmax est normalisée sur le batch (axe 0 : la somme de chaque colonne vaut 1) plutôt que sur les 10 classes (axe 1 : la somme de chaque ligne, une image, vaut 1)",
         },
         reread: EQ1,
     },
@@ -280,7 +281,7 @@ pub const CATALOG: [Row; 20] = [
         slip: Slip::SoftmaxNoMaxShift,
         name: "softmax-no-max-shift",
         steps: &[Step::Softmax],
-        detector: Detector::NotFiniteOnLargeScores,
+        detector: Detector::Matches(Alternative::UnshiftedSoftmax),
         severity: Severity::Warning,
         what: Text {
             en: "this is the lab's own softmax, E = np.exp(X), and it is right for every score this lab's run produces. But e^s overflows past s ≈ 709 in f64 (88 in f32): on larger scores it gives NaN or inf. The fix is exact: subtract each row's maximum first, softmax(s − max_c s) = softmax(s) because the factor e^(−max) cancels between numerator and denominator, and the largest exponent is then e⁰ = 1",
@@ -410,7 +411,7 @@ pub const CATALOG: [Row; 20] = [
         severity: Severity::Slip,
         what: Text {
             en: "∂L/∂b is summed over the classes (axis 1: one value per image) instead of over the images of the batch (axis 0: one value per class)",
-            fr: "∂L/∂b est sommé sur les classes (axe 1 : une valeur par image) au lieu des images du batch (axe 0 : une valeur par classe)",
+            fr: "∂L/∂b est sommé sur les classes (axe 1 : une valeur par image) plutôt que sur les images du batch (axe 0 : une valeur par classe)",
         },
         reread: EQ5,
     },
@@ -443,7 +444,7 @@ pub const CATALOG: [Row; 20] = [
         severity: Severity::Slip,
         what: Text {
             en: "uses η = 0.1 written in the code rather than the eta given",
-            fr: "utilise η = 0.1 écrit dans le code plutôt que le eta reçu",
+            fr: "utilise η = 0.1 écrit dans le code plutôt que l'argument eta reçu",
         },
         reread: EQ67,
     },
@@ -479,7 +480,7 @@ pub const CATALOG: [Row; 20] = [
         severity: Severity::Slip,
         what: Text {
             en: "σ' is taken at H, σ(H) ⊙ (1 − σ(H)), instead of at U: σ'(U) = σ(U) ⊙ (1 − σ(U)) = H ⊙ (1 − H)",
-            fr: "σ' est prise en H, σ(H) ⊙ (1 − σ(H)), au lieu de U : σ'(U) = σ(U) ⊙ (1 − σ(U)) = H ⊙ (1 − H)",
+            fr: "σ' est prise en H, σ(H) ⊙ (1 − σ(H)), au lieu de l'être en U : σ'(U) = σ(U) ⊙ (1 − σ(U)) = H ⊙ (1 − H)",
         },
         reread: MLP_BACKWARD,
     },

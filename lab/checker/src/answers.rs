@@ -8,7 +8,7 @@ use lab::{exo1, exo2};
 
 use crate::solutions;
 
-/// Exercise 1's answers: the two questions and the four functions.
+/// Exercise 1's answers: the four questions and the five functions.
 #[derive(Clone, Copy)]
 pub struct Exo1 {
     /// The file they are written in, as the messages name it.

@@ -92,11 +92,16 @@ pub struct Summary {
 /// Counts a class.
 pub fn summary(class: &[(String, Student)], lang: Lang) -> Summary {
     let steps = exo1::STEPS.iter().map(|s| step_name(1, s.item)).chain(exo2::STEPS.iter().map(|s| step_name(2, s.item)));
-    let mut at_step: Vec<(String, usize)> = steps.map(|s| (s, 0)).collect();
+    let trainings = [RunKind::Exercise1, RunKind::Exercise2, RunKind::Framework].map(crate::report::Report::stopped_in);
+    let mut at_step: Vec<(String, usize)> = steps.chain(trainings).map(|s| (s, 0)).collect();
+    at_step.push((lang.pick("a step this cargo lab does not know", "une étape que ce cargo lab ne connaît pas").to_string(), 0));
     at_step.push((lang.pick("every step right", "toutes les étapes justes").to_string(), 0));
     let mut slips: BTreeMap<&str, (Slip, usize)> = BTreeMap::new();
     for (_, student) in class {
-        let k = student.reached.as_ref().and_then(|r| at_step.iter().position(|(s, _)| s == r)).unwrap_or(at_step.len() - 1);
+        let k = match &student.reached {
+            Some(r) => at_step.iter().position(|(s, _)| s == r).unwrap_or(at_step.len() - 2),
+            None => at_step.len() - 1,
+        };
         at_step[k].1 += 1;
         let mut theirs: Vec<Slip> = student.checks.iter().filter_map(|c| c.slip).collect();
         theirs.dedup();

@@ -132,7 +132,7 @@ pub const HINTS: [Hints; 12] = [
                 en: "Write one image's cross-entropy as a function of its scores s = xW + b, then ask what composing \
                     with the map (W, b) ↦ xW + b does to convexity.",
                 fr: "Écrivez l'entropie croisée d'une image en fonction de ses scores s = xW + b, puis demandez-vous \
-                    ce que la composition par (W, b) ↦ xW + b fait à la convexité.",
+                    ce que la composition avec (W, b) ↦ xW + b fait à la convexité.",
             },
             Text {
                 en: "Replace ŷ_c* by eq. (1): −log ŷ_c* = log Σ_c' e^(s_c') − s_c*, a log-sum-exp of the scores minus \
@@ -171,10 +171,10 @@ pub const HINTS: [Hints; 12] = [
             },
             Text {
                 en: "The cost (3) is convex: no local minimum can trap the descent, any minimum it reaches is global. \
-                    It is smooth: with η below 2 / (the Lipschitz constant of its gradient), the descent converges. \
+                    It is smooth: with η below 2/β (β the Lipschitz constant of its gradient), the descent converges. \
                     The question's “well-chosen step” is that η.",
                 fr: "Le coût (3) est convexe : aucun minimum local ne peut piéger la descente, tout minimum atteint \
-                    est global. Il est lisse : avec η sous 2 / (la constante de Lipschitz de son gradient), la \
+                    est global. Il est lisse : avec η sous 2/β (β la constante de Lipschitz de son gradient), la \
                     descente converge. Le « pas bien choisi » de la question, c'est ce η.",
             },
         ],
@@ -279,7 +279,7 @@ pub const HINTS: [Hints; 12] = [
                     (recip). Write it out rather than call burn's activation::sigmoid, which computes in f32 even on \
                     f64 tensors.",
                 fr: "Enchaînez, coefficient par coefficient : l'opposé de U (neg), exp, plus 1 (add_scalar), puis \
-                    l'inverse (recip). Écrivez-la plutôt qu'appeler activation::sigmoid de burn, qui calcule en f32 \
+                    l'inverse (recip). Écrivez-la plutôt que d'appeler activation::sigmoid de burn, qui calcule en f32 \
                     même sur des tenseurs f64.",
             },
         ],

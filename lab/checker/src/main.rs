@@ -117,7 +117,7 @@ impl Common {
             args.push("--solution".into());
         }
         if let Some(dir) = &self.data_dir {
-            args.extend(["--data-dir".to_string(), dir.display().to_string()]);
+            args.extend(["--data-dir".to_string(), absolute(dir)]);
         }
         args
     }
@@ -174,6 +174,11 @@ fn findings(common: &Common) -> Result<Vec<check::Finding>> {
     Ok(check::all(&one, &two, &cases, common.lang()))
 }
 
+/// A path as an argument of a check --watch runs from the workspace's folder.
+fn absolute(path: &std::path::Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+}
+
 /// The arguments of the checks --watch runs.
 fn check_args(cli: &Cli) -> Vec<String> {
     let mut args = cli.common.args();
@@ -183,7 +188,7 @@ fn check_args(cli: &Cli) -> Vec<String> {
     }
     for (flag, path) in [("--json", &cli.check.json), ("--gradescope", &cli.check.gradescope)] {
         if let Some(path) = path {
-            args.extend([flag.to_string(), path.display().to_string()]);
+            args.extend([flag.to_string(), absolute(path)]);
         }
     }
     args

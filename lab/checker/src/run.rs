@@ -115,12 +115,12 @@ impl Lab<'_> {
 
     fn steps(&self, report: &mut Report) -> Outcome {
         let lang = self.lang();
-        println!("{} 1 ({}):", lang.pick("Exercise", "Exercice"), self.one.file);
+        println!("{} 1 ({}){}", lang.pick("Exercise", "Exercice"), self.one.file, lang.pick(":", " :"));
         if !checked(check::exo1(self.one, self.cases, lang), report, lang) {
             return Outcome::ToDo;
         }
         let Some(matched) = self.exercise1(report, RunKind::Exercise1) else { return Outcome::ToDo };
-        println!("\n{} 2 ({}):", lang.pick("Exercise", "Exercice"), self.two.file);
+        println!("\n{} 2 ({}){}", lang.pick("Exercise", "Exercice"), self.two.file, lang.pick(":", " :"));
         if !checked(check::exo2(self.two, self.cases, lang), report, lang) {
             return Outcome::ToDo;
         }
@@ -182,7 +182,7 @@ impl Lab<'_> {
         let auto = match table::train_exo2(answers, true, &mlp, &data.train, &data.test, device, &mut |_| {}) {
             Ok(auto) => auto,
             Err(failure) => {
-                println!("  {}: {}", lang.pick("exercise 2 with autodiff stopped", "l'exercice 2 avec l'autodiff s'est arrêté"), describe(&failure, lang));
+                println!("  {}{}", lang.pick("exercise 2 with autodiff stopped: ", "l'exercice 2 avec l'autodiff s'est arrêté : "), describe(&failure, lang));
                 return None;
             }
         };
@@ -204,7 +204,7 @@ impl Lab<'_> {
     ) -> Option<Run> {
         let lang = self.lang();
         let sizes = (self.data.train.len(), self.data.test.len());
-        println!("\n{} {what}:", lang.pick("Training", "Apprentissage de"));
+        println!("\n{}", lang.pick(format!("Training {what}:"), format!("Apprentissage : {what} :")));
         let of = |n: usize| lang.pick(format!("(of {})", thousands(n)), format!("(sur {})", thousands(n)));
         let (epoch, train_w, test_w, reference_w, same, different) =
             lang.pick(("epoch", "train", "test", "reference: train  test", "same", "DIFFERENT"), ("époque", "appr.", "test", "référence : appr.  test", "pareil", "DIFFÉRENT"));
@@ -225,7 +225,8 @@ impl Lab<'_> {
                 Some(run)
             }
             Err(failure) => {
-                println!("  {} ({file}): {}", lang.pick("your code stopped during training", "votre code s'est arrêté pendant l'apprentissage"), describe(&failure, lang));
+                let stopped = lang.pick(format!("your code stopped during training ({file}): "), format!("votre code s'est arrêté pendant l'apprentissage ({file}) : "));
+                println!("  {stopped}{}", describe(&failure, lang));
                 report.reached = Some(Report::stopped_in(kind));
                 None
             }
@@ -278,14 +279,14 @@ fn say_matched(run: &Run, reference: &str, lang: Lang) -> bool {
             1 => lang.pick("at the one epoch it has".to_string(), "à la seule époque qu'il a".to_string()),
             n => lang.pick(format!("at all {n} epochs it has"), format!("aux {n} époques qu'il a")),
         };
-        println!("  {}", lang.pick(format!("matches {reference} to the image {at}"), format!("identique à {reference} à l'image près, {at}")));
+        println!("  {}", lang.pick(format!("matches {reference} to the image {at}"), format!("identique à la référence ({reference}) à l'image près, {at}")));
         return true;
     }
-    println!("  {}", lang.pick(format!("differs from {reference} at {} of {compared} epochs:", run.differences.len()), format!("diffère de {reference} à {} des {compared} époques :", run.differences.len())));
+    println!("  {}", lang.pick(format!("differs from {reference} at {} of {compared} epochs:", run.differences.len()), format!("diffère de la référence ({reference}) à {} des {compared} époques :", run.differences.len())));
     for (c, r) in &run.differences {
-        let (epoch, train) = lang.pick(("epoch", "train"), ("époque", "appr."));
+        let (epoch, colon, train, vs) = lang.pick(("epoch", ":", "train", "vs"), ("époque", " :", "appr.", "contre"));
         println!(
-            "    {epoch} {}: {train} {} vs {} ({:+}), test {} vs {} ({:+})",
+            "    {epoch} {}{colon} {train} {} {vs} {} ({:+}), test {} {vs} {} ({:+})",
             c.epoch,
             c.train,
             r.train,

@@ -96,7 +96,14 @@ pub fn watch(dir: &Path, rerun: &Rerun, lang: Lang) -> Result<()> {
 fn loop_on(rx: &Receiver<Event>, rerun: &Rerun, dir: &Path, lang: Lang) -> Result<()> {
     while let Ok(event) = rx.recv() {
         match event {
-            Event::Saved | Event::Again => check_again(rerun, dir, lang)?,
+            Event::Saved | Event::Again => {
+                check_again(rerun, dir, lang)?;
+                // Saves and Enters made while it ran are answered by that check; a q is not lost.
+                if std::iter::from_fn(|| rx.try_recv().ok()).any(|e| e == Event::Quit) {
+                    break;
+                }
+                continue;
+            }
             Event::Hint => rerun.run(&[&["hint".to_string()], &rerun.common[..]].concat())?,
             Event::List => rerun.run(&[&["list".to_string()], &rerun.common[..]].concat())?,
             Event::Quit => break,
@@ -143,16 +150,16 @@ fn keys(tx: Sender<Event>) {
     }
 }
 
-/// Each file under `dir` with its modification time, in order.
+/// Each file under `dir` with its modification time, in order. A file gone between the
+/// listing and its look (an editor's temporary file, renamed over the one saved) is left out.
 fn stamps(dir: &Path) -> std::io::Result<Vec<(PathBuf, SystemTime)>> {
     let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let Ok(meta) = entry.metadata() else { continue };
         if meta.is_dir() {
-            all.extend(stamps(&entry.path())?);
-        } else {
-            all.push((entry.path(), meta.modified()?));
+            all.extend(stamps(&entry.path()).unwrap_or_default());
+        } else if let Ok(modified) = meta.modified() {
+            all.push((entry.path(), modified));
         }
     }
     all.sort();
@@ -160,13 +167,13 @@ fn stamps(dir: &Path) -> std::io::Result<Vec<(PathBuf, SystemTime)>> {
 }
 
 /// Waits until the files under `dir` differ from `seen` and then stay the same for
-/// [`QUIET`]: their new stamps. `None` when `dir` can no longer be read.
+/// [`QUIET`]: their new stamps. (A folder that cannot be read for a moment is looked at again.)
 fn changed(dir: &Path, seen: &[(PathBuf, SystemTime)]) -> Option<Vec<(PathBuf, SystemTime)>> {
     let mut last = seen.to_vec();
     let mut still_since: Option<std::time::Instant> = None;
     loop {
         std::thread::sleep(POLL);
-        let now = stamps(dir).ok()?;
+        let Ok(now) = stamps(dir) else { continue };
         if now != last {
             (last, still_since) = (now, Some(std::time::Instant::now()));
         } else if still_since.is_some_and(|t| t.elapsed() >= QUIET) && last != seen {

@@ -113,7 +113,7 @@ fn the_labs_own_softmax_passes_with_its_warning() {
     assert!(findings.iter().all(Finding::passed), "{}", last(&findings).render(EN));
     let softmax = findings.iter().find(|f| f.item == "softmax").unwrap();
     let Verdict::RightWithWarning { slip: Slip::SoftmaxNoMaxShift, seen, .. } = &softmax.verdict else { panic!("{}", softmax.render(EN)) };
-    assert_eq!(seen, "on scores in the hundreds (up to ±800): Ŷ is NaN or infinite");
+    assert_eq!(seen, "on scores in the hundreds (up to ±800): Ŷ is NaN or infinite where e^s overflows");
     let text = softmax.render(EN);
     assert!(text.starts_with("ok    exercise 1 · softmax (eq. (1)): right for this lab, with a warning"), "{text}");
     assert!(text.contains("warning `softmax-no-max-shift`: this is the lab's own softmax"), "{text}");
@@ -134,10 +134,10 @@ fn every_question_of_the_lab_is_asked_and_explained() {
     let f = last(&check::exo1(&wrong, &cases, EN)).clone();
     let Verdict::WrongAnswer { given, why } = &f.verdict else { panic!("{}", f.render(EN)) };
     assert_eq!(given, "Some(false)");
-    assert!(why.starts_with("it is convex: one image's cross-entropy is log Σ_c e^(s_c) − s_c*"), "{why}");
+    assert!(why.starts_with("it is convex: one image's cross-entropy is log Σ_c e^(s_c) − s_{c*}"), "{why}");
     let wrong = Exo1 { converges_to_global_minimum: Some(false), ..key1() };
     let f = last(&check::exo1(&wrong, &cases, Lang::Fr)).clone();
-    assert!(f.render(Lang::Fr).contains("Some(false) n'est pas la réponse : oui : (3) est convexe"), "{}", f.render(Lang::Fr));
+    assert!(f.render(Lang::Fr).contains("Some(false) n'est pas la bonne réponse — oui : (3) est convexe"), "{}", f.render(Lang::Fr));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use burn_gradcheck::relate;
 use lesson::data::{CLASSES, PIXELS};
 use lesson::slips::{Alternative, Lang, Step as SlipStep, Text};
 
-use super::compare::{Against, Evidence, against, noise, read, same, verdict};
+use super::compare::{Against, Evidence, against, noise, read, same, same_overflowing, verdict};
 use super::{Cases, Checked, Ctx, NOISE, Step, Stop, Tally, count, questions, reference};
 use crate::answers::Exo1;
 
@@ -49,6 +49,12 @@ fn scores(c: &Cases) -> Tensor<2> {
     c.real.images.clone().matmul(c.w.clone()) + c.b.clone().unsqueeze()
 }
 
+/// The lab's own softmax, `E = np.exp(S); E / E.sum(axis=1)`: right until e^s overflows.
+fn unshifted(s: &Tensor<2>) -> Tensor<2> {
+    let e = s.clone().exp();
+    e.clone() / e.sum_dim(1)
+}
+
 /// Eq. (1) on real scores, on scores in the hundreds (past e^709, f64 overflows: the lab's own
 /// softmax is right but for them, a warning), and on one image's.
 fn softmax(a: &Exo1, c: &Cases, lang: Lang) -> Checked {
@@ -58,7 +64,7 @@ fn softmax(a: &Exo1, c: &Cases, lang: Lang) -> Checked {
     let extreme = if top >= -bottom { top } else { bottom };
     let softmax_cases = [
         (s.clone(), lang.pick("the scores XW + b of 100 training images", "les scores XW + b de 100 images d'apprentissage"), false),
-        (s.clone().mul_scalar(800.0 / extreme), lang.pick("scores in the hundreds (up to ±800)", "des scores de l'ordre de la centaine (jusqu'à ±800)"), true),
+        (s.clone().mul_scalar(800.0 / extreme), lang.pick("scores in the hundreds (up to ±800)", "des scores de plusieurs centaines (jusqu'à ±800)"), true),
         (s.slice([0..1, 0..CLASSES]), lang.pick("the scores of one image", "les scores d'une seule image"), false),
     ];
     let mut tally = Tally::default();
@@ -67,8 +73,12 @@ fn softmax(a: &Exo1, c: &Cases, lang: Lang) -> Checked {
         match against(&theirs, &right_softmax(s.clone(), 1)) {
             Against::Right(n) => tally.right(n),
             Against::Off(relation) => {
-                let matches = |alt| alt == Alternative::SoftmaxOverBatch && same(&theirs, &right_softmax(s.clone(), 0));
-                let ev = Evidence { step: ctx.step, output: "Ŷ", relation: &relation, shape: &theirs.dims(), tb: s.dims()[0], eta: 0.0, large, matches: &matches };
+                let matches = |alt| match alt {
+                    Alternative::SoftmaxOverBatch => same(&theirs, &right_softmax(s.clone(), 0)),
+                    Alternative::UnshiftedSoftmax => large && same_overflowing(&theirs, &unshifted(&s)),
+                    _ => false,
+                };
+                let ev = Evidence { step: ctx.step, output: "Ŷ", relation: &relation, shape: &theirs.dims(), tb: s.dims()[0], eta: 0.0, matches: &matches };
                 ctx.judge(&ev, case, &mut tally)?;
             }
         }
@@ -93,7 +103,7 @@ fn forward(a: &Exo1, c: &Cases, lang: Lang) -> Checked {
                     Alternative::Scores => same(&theirs, &with_bias),
                     _ => false,
                 };
-                let ev = Evidence { step: ctx.step, output: "Ŷ", relation: &relation, shape: &theirs.dims(), tb: batch.len(), eta: 0.0, large: false, matches: &matches };
+                let ev = Evidence { step: ctx.step, output: "Ŷ", relation: &relation, shape: &theirs.dims(), tb: batch.len(), eta: 0.0, matches: &matches };
                 ctx.judge(&ev, &case, &mut tally)?;
             }
         }
@@ -124,7 +134,7 @@ fn stop_unless_right<const D: usize>(ctx: &Ctx, case: &str, output: &str, theirs
         tally.right(noise(&t, &r));
         return Ok(());
     }
-    let ev = Evidence { step: ctx.step, output, relation: &relation, shape: &ts, tb, eta: 0.0, large: false, matches: &|_| false };
+    let ev = Evidence { step: ctx.step, output, relation: &relation, shape: &ts, tb, eta: 0.0, matches: &|_| false };
     Err(Box::new(Stop { case: case.to_string(), verdict: verdict(&ev, ctx.lang), line: None }))
 }
 
@@ -157,6 +167,7 @@ fn update(a: &Exo1, c: &Cases, lang: Lang) -> Checked {
             format!("W, b and gradients drawn at random, η = {eta}"),
             format!("W, b et gradients tirés au hasard, η = {eta}"),
         );
+        // No batch here: the update's detectors (−1, 1/η, 0.1/η) need no tb.
         let (new_w, new_b) = ctx.call(&case, 100, || (a.update)(c.w.clone(), c.b.clone(), c.grad_w.clone(), c.grad_b.clone(), eta))?;
         step_taken(&ctx, &case, "W", (&new_w, &c.w, &c.grad_w), eta, &mut tally)?;
         step_taken(&ctx, &case, "b", (&new_b, &c.b, &c.grad_b), eta, &mut tally)?;
@@ -182,6 +193,6 @@ fn step_taken<const D: usize>(ctx: &Ctx, case: &str, name: &str, (new, old, grad
         return Ok(());
     }
     let output = ctx.lang.pick(format!("the step taken, new {name} − old {name},"), format!("le pas effectué, nouveau {name} − ancien {name},"));
-    let ev = Evidence { step: ctx.step, output: &output, relation: &relation, shape: &theirs.1, tb: 100, eta, large: false, matches: &|_| false };
+    let ev = Evidence { step: ctx.step, output: &output, relation: &relation, shape: &theirs.1, tb: 100, eta, matches: &|_| false };
     Err(Box::new(Stop { case: case.to_string(), verdict: verdict(&ev, ctx.lang), line: None }))
 }

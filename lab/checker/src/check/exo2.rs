@@ -48,7 +48,7 @@ fn sigmoid(a: &Exo2, c: &Cases, lang: Lang) -> Checked {
     let mut tally = Tally::default();
     for (u, case) in [
         (u.clone(), lang.pick("U = X Wʰ + bʰ of 100 training images", "U = X Wʰ + bʰ de 100 images d'apprentissage")),
-        (u.mul_scalar(800.0 / largest), lang.pick("values in the hundreds (up to ±800)", "des valeurs de l'ordre de la centaine (jusqu'à ±800)")),
+        (u.mul_scalar(800.0 / largest), lang.pick("values in the hundreds (up to ±800)", "des valeurs de plusieurs centaines (jusqu'à ±800)")),
     ] {
         let theirs = ctx.call(case, 100, || (a.sigmoid)(u.clone()))?;
         match against(&theirs, &sigma(u)) {
@@ -73,7 +73,7 @@ fn forward(a: &Exo2, c: &Cases, lang: Lang) -> Checked {
             (Against::Right(nh), Against::Right(ny)) => tally.right(nh.max(ny)),
             (Against::Off(relation), _) => {
                 let matches = |alt| alt == Alternative::HiddenScores && same(&h, &u);
-                let ev = Evidence { step: ctx.step, output: "H", relation: &relation, shape: &h.dims(), tb: batch.len(), eta: 0.0, large: false, matches: &matches };
+                let ev = Evidence { step: ctx.step, output: "H", relation: &relation, shape: &h.dims(), tb: batch.len(), eta: 0.0, matches: &matches };
                 ctx.judge(&ev, &case, &mut tally)?;
             }
             (_, Against::Off(relation)) => return Err(Box::new(Stop { case, verdict: wrong_or_shape("Ŷ", relation, lang), line: None })),
@@ -116,7 +116,7 @@ fn four(ctx: &Ctx, case: &str, tb: usize, theirs: &MlpGradients, right: &MlpGrad
     let (layer, output, t, _) = &outputs[k];
     let hidden = (&outputs[2].2 .0, &outputs[3].2 .0);
     let matches = |alt| *layer == "hidden" && slips.matches(alt, hidden);
-    let ev = Evidence { step: ctx.step, output, relation: &relations[k].1, shape: &t.1, tb, eta: 0.0, large: false, matches: &matches };
+    let ev = Evidence { step: ctx.step, output, relation: &relations[k].1, shape: &t.1, tb, eta: 0.0, matches: &matches };
     let verdict = match verdict(&ev, ctx.lang) {
         Verdict::Wrong { output, relation, seen, .. } => {
             // The module's order, first layer first, for from_layer.

@@ -254,7 +254,7 @@ fn crashed(failure: Failure, lang: Lang, slip_of: impl Fn(&(Vec<usize>, Vec<usiz
     let message = match (&operation, &shapes) {
         (Some(op), Some((l, r))) if op == "Matmul" => lang.pick(
             format!("a product does not fit: {l:?} × {r:?} (the left's columns must equal the right's rows){at}"),
-            format!("un produit ne tombe pas juste : {l:?} × {r:?} (les colonnes de gauche doivent égaler les lignes de droite){at}"),
+            format!("les dimensions d'un produit ne concordent pas : {l:?} × {r:?} (les colonnes de gauche doivent égaler les lignes de droite){at}"),
         ),
         (Some(op), Some((l, r))) => {
             lang.pick(format!("burn's {op} refused shapes {l:?} and {r:?}{at}"), format!("{op} de burn a refusé les formes {l:?} et {r:?}{at}"))

@@ -58,7 +58,7 @@ pub const IMAGE_SPACE: [(usize, Text); 4] = [
         fr: "256 est le nombre de niveaux de gris d'un pixel, pas une dimension",
     }),
     (60_000, Text {
-        en: "60 000 is the number of training images, not their dimension",
+        en: "60,000 is the number of training images, not their dimension",
         fr: "60 000 est le nombre d'images d'apprentissage, pas leur dimension",
     }),
     (10, Text {
@@ -86,12 +86,12 @@ pub const PARAMETERS: [(usize, Text); 4] = [
 
 /// Why the cost (3) is convex in W and b.
 pub const CONVEX: Text = Text {
-    en: "it is convex: one image's cross-entropy is log Σ_c e^(s_c) − s_c*, a log-sum-exp (convex) minus a linear function of the scores, and the scores s = xW + b are linear in W and b; a convex function of a linear map is convex, and the mean (3) of convex functions is convex",
-    fr: "elle est convexe : l'entropie croisée d'une image vaut log Σ_c e^(s_c) − s_c*, un log-sum-exp (convexe) moins une fonction linéaire des scores, et les scores s = xW + b sont linéaires en W et b ; une fonction convexe d'une application linéaire est convexe, et la moyenne (3) de fonctions convexes est convexe",
+    en: "it is convex: one image's cross-entropy is log Σ_c e^(s_c) − s_{c*}, a log-sum-exp (convex) minus a linear function of the scores, and the scores s = xW + b are affine in W and b; a convex function composed with an affine map is convex, and the mean (3) of convex functions is convex",
+    fr: "elle est convexe : l'entropie croisée d'une image vaut log Σ_c e^(s_c) − s_{c*}, un log-sum-exp (convexe) moins une fonction linéaire des scores, et les scores s = xW + b sont affines en W et b ; une fonction convexe composée avec une application affine est convexe, et la moyenne (3) de fonctions convexes est convexe",
 };
 
 /// Why a well-chosen step reaches the global minimum.
 pub const GLOBAL_MINIMUM: Text = Text {
-    en: "yes: (3) is convex, so every local minimum is global, and its gradient is Lipschitz, so gradient descent with a step η small enough (η ≤ 1/L) makes the cost decrease to the global minimum's value. Two fine points: with the batches' noisy gradients the step must also shrink over time, and when the classes can be separated that minimum is approached with W growing without end",
-    fr: "oui : (3) est convexe, donc tout minimum local est global, et son gradient est lipschitzien, donc la descente de gradient avec un pas η assez petit (η ≤ 1/L) fait décroître le coût jusqu'à la valeur du minimum global. Deux nuances : avec les gradients bruités des batchs, le pas doit aussi décroître au fil du temps, et quand les classes sont séparables, ce minimum est approché avec un W qui grandit sans fin",
+    en: "yes: (3) is convex, so every local minimum is global, and its gradient is β-Lipschitz, so gradient descent with a step η < 2/β makes the cost decrease to its global minimum value. Two fine points: with the batches' noisy gradients and a constant η, SGD only hovers near it (the step must shrink over time to converge); and when the classes can be separated there is no minimizer, only an infimum approached as ‖W‖ grows without end",
+    fr: "oui : (3) est convexe, donc tout minimum local est global, et son gradient est β-lipschitzien, donc la descente de gradient avec un pas η < 2/β fait décroître le coût jusqu'à la valeur de son minimum global. Deux nuances : avec les gradients bruités des batchs et un η constant, la descente stochastique ne fait qu'osciller près de lui (le pas doit décroître au fil du temps pour converger) ; et quand les classes sont séparables, il n'y a pas de minimiseur, seulement un infimum approché quand ‖W‖ grandit sans fin",
 };

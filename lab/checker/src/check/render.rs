@@ -62,7 +62,7 @@ pub fn slip_words(slip: Slip, lang: Lang) -> String {
 fn wrong_words(verdict: &Verdict, line: Option<u32>, lang: Lang) -> String {
     match verdict {
         Verdict::NotAnswered => lang.pick("  not answered yet: write your answer in place of the 0 (or the None)", "  pas encore répondu : écrivez votre réponse à la place du 0 (ou du None)").into(),
-        Verdict::WrongAnswer { given, why } => lang.pick(format!("  {given} is not it: {why}"), format!("  {given} n'est pas la réponse : {why}")),
+        Verdict::WrongAnswer { given, why } => lang.pick(format!("  {given} is not it: {why}"), format!("  {given} n'est pas la bonne réponse — {why}")),
         Verdict::NotWritten => {
             let l = line.unwrap_or(0);
             lang.pick(format!("  not written yet: replace the todo!() at line {l}"), format!("  pas encore écrit : remplacez le todo!() de la ligne {l}"))
