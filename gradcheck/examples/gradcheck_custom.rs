@@ -14,6 +14,9 @@
 
 use std::process::ExitCode;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::GradientsParams;
@@ -84,22 +87,5 @@ fn main() -> ExitCode {
         "two layers 8 → 16 (tanh) → 3, squared error, batch of 32; tanh' {}",
         if wrong { "taken at U (wrong)" } else { "= 1 − H²" }
     );
-    let report = match GradCheck::new().point("random").check_hand_written(&module, loss, hand) {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    print!("{report}");
-    match report.rows.iter().find(|r| !r.passed) {
-        None => {
-            println!("all {} comparisons within tolerance", report.rows.len());
-            ExitCode::SUCCESS
-        }
-        Some(bad) => {
-            eprintln!("error: the hand-written gradient of {} against {}: {}", bad.param, bad.against, bad.verdict_text());
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("the hand-written gradient", GradCheck::new().point("random").check_hand_written(&module, loss, hand))
 }

@@ -93,7 +93,7 @@ impl At {
     /// # #[allow(deprecated)]
     /// # let device = Device::ndarray();
     /// let at = At { dtype: DType::F32, device: device.clone() };
-    /// let x = Tensor::<1>::from_floats([0.5], (&device, DType::F64));
+    /// let x = Tensor::<1>::from_floats([0.5], &device).cast(DType::F64);
     /// assert_eq!(at.input(&x).dtype(), DType::F32);
     /// ```
     pub fn input<const D: usize>(&self, x: &Tensor<D>) -> Tensor<D> {

@@ -222,11 +222,12 @@ fn layers_gone_wrong(rows: &[CheckRow]) -> String {
     out
 }
 
-/// The negative control, in one line: in how many passing rows a perturbed copy failed.
+/// The negative control, in one line: in how many passing rows a perturbed copy failed, and
+/// in how many it would have passed (none when no row passed or was inconclusive).
 fn control_line(rows: &[CheckRow]) -> String {
     let passed = rows.iter().filter(|r| r.passed).count();
     let degenerate = rows.iter().filter(|r| r.verdict == Verdict::Inconclusive(Inconclusive::ControlPasses)).count();
-    let Some(first) = rows.first() else { return String::new() };
+    let Some(first) = rows.first().filter(|_| passed + degenerate > 0) else { return String::new() };
     let mut line = format!(
         "negative control: a copy of the checked gradient {}% too large fails in each of the {passed} rows that passed",
         first.control * 100.0

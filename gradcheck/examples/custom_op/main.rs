@@ -10,6 +10,8 @@
 //! by a fixed random tensor R, L = Σ tanh(X W) ⊙ R, so that every output entry counts with a
 //! weight of its own.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod op;
 
 use std::process::ExitCode;
@@ -31,22 +33,5 @@ fn main() -> ExitCode {
     println!("custom op Y = tanh(X W), X 8 × 5, W 5 × 3, L = Σ Y ⊙ R; tanh' {}", if wrong { "written Y² − 1 (wrong)" } else { "= 1 − Y²" });
     let f = |xs: &Inputs| (op::tanh_matmul(xs.get::<2>(0), xs.get::<2>(1), wrong) * xs.constant(&r)).sum();
     let inputs = [Input::new(&x).named("X"), Input::new(&w).named("W")];
-    let report = match GradCheck::new().check_fn(&inputs, f) {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    print!("{report}");
-    match report.rows.iter().find(|r| !r.passed) {
-        None => {
-            println!("all {} comparisons within tolerance", report.rows.len());
-            ExitCode::SUCCESS
-        }
-        Some(bad) => {
-            eprintln!("error: the custom op's backward for {} against {}: {}", bad.param, bad.against, bad.verdict_text());
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("the custom op's backward", GradCheck::new().check_fn(&inputs, f))
 }
