@@ -237,3 +237,29 @@ fn a_missing_gradient_is_an_error_not_a_panic() {
     assert_eq!(err, Error::NoGradient { param: "y".into() });
     assert_eq!(err.to_string(), "no gradient for parameter y");
 }
+
+#[test]
+fn a_losss_autodiff_is_checked_as_a_function_of_its_weights() {
+    use burn::tensor::Int;
+    use burn::tensor::activation::log_softmax;
+    let device = device();
+    device.seed(5);
+    // Logistic regression: L(W, b) = −Σ y* ⊙ log softmax(X W + b) / n, n = 6 rows, 4 features, 3 classes.
+    let x = Tensor::<2>::random([6, 4], Distribution::Normal(0.0, 1.0), &device);
+    let labels = Tensor::<1, Int>::from_ints([0, 2, 1, 1, 0, 2], &device);
+    let y_star = labels.one_hot::<2>(3).float();
+    let w = Tensor::<2>::random([4, 3], Distribution::Normal(0.0, 0.1), &device);
+    let b = Tensor::<1>::random([3], Distribution::Normal(0.0, 0.1), &device);
+    let loss = |xs: &Inputs| {
+        let scores = xs.constant(&x).matmul(xs.get::<2>(0)) + xs.get::<1>(1).unsqueeze();
+        (xs.constant(&y_star) * log_softmax(scores, 1)).sum().neg().div_scalar(6.0)
+    };
+    let report = GradCheck::new().samples(5).check_fn(&[Input::new(&w).named("W"), Input::new(&b).named("b")], loss).unwrap();
+    assert!(report.passed(), "{report}");
+    // 5 sampled weights, every bias.
+    assert_eq!(report.rows.iter().map(|r| r.errors.entries).collect::<Vec<_>>(), [5, 3]);
+    // Five-point differences in f64 (ε = 10⁻³) are right to ~10⁻¹² here; entries near zero are
+    // measured against 10⁻³ of the largest, which makes that ~10⁻⁸ of relative error.
+    let worst = report.rows.iter().map(|r| r.errors.max_rel).fold(0.0, f64::max);
+    assert!(worst < 1e-7, "{worst}");
+}

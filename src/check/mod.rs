@@ -107,7 +107,7 @@ pub fn check<M: Slippable>(
     ] {
         let names = model.parameter_names().into_iter().map(|(id, name)| (id, name.to_string())).collect();
         let here = settings.clone().point(point).names(names);
-        rows.extend(here.check_hand_written(&model, &loss, &analytic)?.rows);
+        rows.extend(here.check_hand_written(&model, loss, analytic)?.rows);
     }
     Ok(rows)
 }
