@@ -12,7 +12,7 @@ use crate::params::{Grads, MoveTo, Parameter, all_grads, autodiff_of, parameters
 use crate::report::{CheckRow, Report};
 use crate::settings::{GradCheck, Mode, Precision};
 use crate::verdict::{Verdict, Witness, judge};
-use crate::{At, Loss, Result, backend_name};
+use crate::{At, Error, Loss, Result, backend_name};
 
 /// Hand-written gradients at a point, read as values in the parameters' order.
 pub(crate) type HandValues<'a, M> = dyn Fn(&M, &At) -> Result<Grads> + Sync + 'a;
@@ -98,6 +98,7 @@ impl GradCheck {
 
     /// Runs every comparison on a subject.
     pub(crate) fn run_on<M: Module>(&self, s: &Subject<M>) -> Result<Report> {
+        self.check_chosen(&s.params)?;
         let device = module_device(s.module);
         let mut rows = Vec::new();
         if let Some(hand) = s.hand {
@@ -175,7 +176,7 @@ impl GradCheck {
             .iter()
             .zip(checked)
             .map(|(p, c)| {
-                let entries = self.entries(&mut picker, p, large);
+                let entries = self.entries_of(&mut picker, p, large);
                 self.entry_row(probe, p, c, &entries)
             })
             .collect()
@@ -212,21 +213,38 @@ impl GradCheck {
             let failed = row.verdict == Verdict::Fail;
             rows.push(row);
             if failed {
-                let entries = self.entries(&mut picker, p, large);
+                let entries = self.entries_of(&mut picker, p, large);
                 rows.push(self.entry_row(probe, p, c, &entries));
             }
         }
         rows
     }
 
+    /// Refuses entries chosen for a name no parameter has, or past its end.
+    fn check_chosen(&self, params: &[Parameter]) -> Result<()> {
+        for (name, indices) in &self.chosen {
+            let Some(p) = params.iter().find(|p| &p.name == name) else {
+                return Err(Error::Entries { param: name.clone(), index: None });
+            };
+            if let Some(&i) = indices.iter().find(|&&i| i >= p.values.len()) {
+                return Err(Error::Entries { param: name.clone(), index: Some(i) });
+            }
+        }
+        Ok(())
+    }
+
     fn picker(&self) -> SplitMix64 {
         SplitMix64(self.seed ^ 0x5eed)
     }
 
-    /// The entries of `p` checked: all of a vector's; of a larger parameter, its share of
+    /// The entries of `p` checked: those chosen for it; else all of a vector's; of a larger
+    /// parameter, its share of
     /// the samples (in proportion to its size among the `large` entries of them all), drawn
     /// without replacement.
-    fn entries(&self, picker: &mut SplitMix64, p: &Parameter, large: usize) -> Vec<usize> {
+    fn entries_of(&self, picker: &mut SplitMix64, p: &Parameter, large: usize) -> Vec<usize> {
+        if let Some(chosen) = self.chosen.get(&p.name) {
+            return chosen.clone();
+        }
         let n = p.values.len();
         if p.view.len() == 1 {
             return (0..n).collect();

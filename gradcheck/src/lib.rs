@@ -165,6 +165,14 @@ pub enum Error {
         /// The parameter's name.
         param: String,
     },
+    /// Entries chosen ([`GradCheck::entries`]) for a name no parameter or input has, or past
+    /// its end.
+    Entries {
+        /// The name given.
+        param: String,
+        /// The first index past its end (none when no parameter has that name).
+        index: Option<usize>,
+    },
     /// A parameter of rank above 4.
     Rank {
         /// The parameter's name.
@@ -178,6 +186,8 @@ impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Error::NoGradient { param } => write!(f, "no gradient for parameter {param}"),
+            Error::Entries { param, index: None } => write!(f, "entries chosen for {param}, which no parameter is named"),
+            Error::Entries { param, index: Some(i) } => write!(f, "entry {i} chosen for {param}, past its end"),
             Error::Rank { param, rank } => {
                 write!(f, "parameter {param} has rank {rank}, above the 4 the check reads")
             }

@@ -175,6 +175,9 @@ pub struct GradCheck {
     /// Names of parameters by id, for the report (their path in the module otherwise).
     #[serde(skip)]
     pub names: HashMap<ParamId, String>,
+    /// Entries chosen by hand, by parameter (its path in the module) or input name, checked
+    /// instead of the sampled ones (row-major indices).
+    pub chosen: HashMap<String, Vec<usize>>,
     /// Where the finite differences run, and in which float type: `None` for the module's
     /// own device, in f64 where it supports it (else in f32, and the rows say so). For a
     /// module on a GPU, give a CPU device in f64: SPIR-V's standard `Exp` and `Log` exist for
@@ -194,6 +197,7 @@ impl Default for GradCheck {
             mode: Mode::Entries,
             point: None,
             names: HashMap::new(),
+            chosen: HashMap::new(),
             differences_at: None,
         }
     }
@@ -311,6 +315,25 @@ impl GradCheck {
     /// ```
     pub fn names(mut self, names: HashMap<ParamId, String>) -> Self {
         self.names = names;
+        self
+    }
+
+    /// Checks these entries of a parameter (by its path in the module) or of an input (by its
+    /// name) against finite differences, instead of sampled ones.
+    ///
+    /// ```
+    /// # use burn::tensor::{Device, Tensor};
+    /// # use burn_gradcheck::{GradCheck, Input, Inputs};
+    /// # #[allow(deprecated)]
+    /// let x = Tensor::<2>::ones([3, 4], &Device::ndarray());
+    /// let check = GradCheck::new().entries("x", [0, 5, 11]);
+    /// let report = check.check_fn(&[Input::new(&x).named("x")], |xs: &Inputs| xs.get::<2>(0).exp().sum()).unwrap();
+    /// assert_eq!(report.rows[0].errors.entries, 3);
+    /// // An entry the parameter does not have is an error.
+    /// assert!(GradCheck::new().entries("x", [12]).check_fn(&[Input::new(&x).named("x")], |xs: &Inputs| xs.get::<2>(0).sum()).is_err());
+    /// ```
+    pub fn entries(mut self, name: &str, indices: impl IntoIterator<Item = usize>) -> Self {
+        self.chosen.insert(name.to_string(), indices.into_iter().collect());
         self
     }
 

@@ -236,6 +236,11 @@ fn a_missing_gradient_is_an_error_not_a_panic() {
     let err = GradCheck::new().check_fn_hand_written(&[Input::new(&x), Input::new(&y).named("y")], f, one).unwrap_err();
     assert_eq!(err, Error::NoGradient { param: "y".into() });
     assert_eq!(err.to_string(), "no gradient for parameter y");
+    // Entries chosen for a name no input has, or past an input's end.
+    let err = GradCheck::new().entries("z", [0]).check_fn(&[Input::new(&x)], f).unwrap_err();
+    assert_eq!(err.to_string(), "entries chosen for z, which no parameter is named");
+    let err = GradCheck::new().entries("input 0", [1, 2]).check_fn(&[Input::new(&x), Input::new(&y)], f).unwrap_err();
+    assert_eq!(err, Error::Entries { param: "input 0".into(), index: Some(2) });
 }
 
 #[test]
@@ -254,9 +259,11 @@ fn a_losss_autodiff_is_checked_as_a_function_of_its_weights() {
         let scores = xs.constant(&x).matmul(xs.get::<2>(0)) + xs.get::<1>(1).unsqueeze();
         (xs.constant(&y_star) * log_softmax(scores, 1)).sum().neg().div_scalar(6.0)
     };
-    let report = GradCheck::new().samples(5).check_fn(&[Input::new(&w).named("W"), Input::new(&b).named("b")], loss).unwrap();
+    // Five weights chosen, as the lab's witness chooses inked pixels.
+    let inputs = [Input::new(&w).named("W"), Input::new(&b).named("b")];
+    let report = GradCheck::new().entries("W", [0, 4, 5, 9, 11]).check_fn(&inputs, loss).unwrap();
     assert!(report.passed(), "{report}");
-    // 5 sampled weights, every bias.
+    // The 5 weights chosen, every bias.
     assert_eq!(report.rows.iter().map(|r| r.errors.entries).collect::<Vec<_>>(), [5, 3]);
     // Five-point differences in f64 (ε = 10⁻³) are right to ~10⁻¹² here; entries near zero are
     // measured against 10⁻³ of the largest, which makes that ~10⁻⁸ of relative error.
