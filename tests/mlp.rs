@@ -9,6 +9,7 @@ use common::{max_abs_diff, synthetic_dataset, synthetic_split, temp_dir, values,
 use lesson::backend::Backend;
 use handgrad::check::slips::Slip;
 use handgrad::check::{CheckConfig, check};
+use burn_gradcheck::{CheckRow, Inconclusive, Precision, Verdict, Witness};
 use lesson::data::{Batch, Dataset};
 use lesson::gradients::autodiff_gradients;
 use lesson::model::AnalyticGradients;
@@ -58,7 +59,7 @@ fn mlp_gradients_equal_autodiff_at_random_parameters() {
 }
 
 fn config(eps: f64, bug: Option<Slip>) -> CheckConfig {
-    CheckConfig { samples: 300, eps, seed: 2, steps: 20, lr: 0.5, tol: 1e-6, fd_tol: 1e-5, bug }
+    CheckConfig { samples: 300, eps, seed: 2, steps: 20, lr: 0.5, tol: 2e-3, fd_tol: 1e-5, bug }
 }
 
 #[test]
@@ -74,11 +75,23 @@ fn mlp_gradients_match_f64_finite_differences() {
             let rows = check(&model, &batch, &mut steps, &device, &config(eps, None)).unwrap();
             assert_eq!(rows.len(), 3 * 8);
             for r in &rows {
-                assert!(r.passed, "{backend} {activation:?}: {r:?}");
+                // At zero, Wʸ = 0 cuts the hidden layer off the loss, and ReLU(0) = 0 the
+                // output weights: their gradients are zero there, where a wrong formula would be
+                // zero too — the negative control makes those rows inconclusive. Every other
+                // row passes.
+                let cut = r.param == "Wh" || r.param == "bh" || (activation == Activation::Relu && r.param == "Wy");
+                let degenerate = r.point.as_deref() == Some("zero") && cut;
+                if degenerate {
+                    assert_eq!(r.verdict, Verdict::Inconclusive(Inconclusive::ControlPasses), "{r:?}");
+                    assert_eq!(r.errors.max_abs, 0.0, "{r:?}");
+                } else {
+                    assert!(r.passed, "{backend} {activation:?}: {r:?}");
+                }
             }
             // At the random point every parameter is checked in f64, to 1e-5.
-            for r in rows.iter().filter(|r| r.point.starts_with("random") && r.against != "autodiff") {
-                assert_eq!(r.precision, "f64");
+            let random = |r: &&CheckRow| r.point.as_deref().is_some_and(|p| p.starts_with("random"));
+            for r in rows.iter().filter(random).filter(|r| r.against != Witness::Autodiff) {
+                assert_eq!(r.precision, Precision::F64);
                 assert!(r.errors.max_rel <= 1e-5, "{r:?}");
             }
         }
@@ -94,7 +107,7 @@ fn forgetting_sigma_prime_is_caught_in_the_hidden_layer_only() {
     device.seed(5);
     let model = Model::Mlp(mlp(Activation::Sigmoid, &device));
     let rows = check(&model, &batch, &mut steps, &device, &config(1e-3, Some(Slip::NoSigmaPrime))).unwrap();
-    for r in rows.iter().filter(|r| r.point != "zero") {
+    for r in rows.iter().filter(|r| r.point.as_deref() != Some("zero")) {
         let hidden = r.param == "Wh" || r.param == "bh";
         assert_eq!(!r.passed, hidden, "{r:?}");
     }

@@ -1,4 +1,4 @@
-//! The figures of the README and of the book (book/src/*.md), read again from the files they
+//! The figures of the READMEs (README.md, gradcheck/README.md) and of the book (book/src/*.md), read again from the files they
 //! come from, so that they cannot drift.
 //!
 //! Every figure in README.md or a chapter of the book that comes from a file under `artifacts/` carries an HTML comment

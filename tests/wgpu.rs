@@ -132,15 +132,16 @@ fn gradcheck_passes_on_wgpu_with_its_f64_side_on_the_cpu() {
     let batch = Batch::range(&split, 0, 100, &device);
     let mut steps = |k: usize| Batch::range(&split, 100 * (k % 3), 100 * (k % 3) + 100, &device);
     let model = LogisticRegression::new(Init::Zeros, &device);
-    let config = CheckConfig { samples: 100, eps: 1e-3, seed: 4, steps: 10, lr: 0.1, tol: 1e-6, fd_tol: 1e-6, bug: None };
+    let config = CheckConfig { samples: 100, eps: 1e-3, seed: 4, steps: 10, lr: 0.1, tol: 2e-3, fd_tol: 1e-6, bug: None };
     let rows = check(&model, &batch, &mut steps, &device, &config).unwrap();
     assert_eq!(rows.len(), 12);
     for r in &rows {
         assert!(r.passed, "{r:?}");
-        if r.against == "autodiff" {
+        if r.against == burn_gradcheck::Witness::Autodiff {
             assert_eq!(r.ran_on, "wgpu");
         } else {
-            assert_eq!((r.precision, r.ran_on.as_str()), ("f64", Backend::compiled_in()[0].name()), "{r:?}");
+            let f64 = burn_gradcheck::Precision::F64;
+            assert_eq!((r.precision, r.ran_on.as_str()), (f64, Backend::compiled_in()[0].name()), "{r:?}");
         }
     }
 }

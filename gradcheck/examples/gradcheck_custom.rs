@@ -12,14 +12,16 @@
 //! cargo run --release -p burn-gradcheck --example gradcheck_custom -- --wrong   # tanh' at U: exits 1
 //! ```
 
-use std::collections::HashMap;
 use std::process::ExitCode;
+
+#[path = "common/mod.rs"]
+mod common;
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Distribution, Tensor};
-use burn_gradcheck::{At, GradCheck, table};
+use burn_gradcheck::{At, GradCheck};
 
 #[derive(Module, Debug)]
 struct TwoLayerTanh {
@@ -85,22 +87,5 @@ fn main() -> ExitCode {
         "two layers 8 → 16 (tanh) → 3, squared error, batch of 32; tanh' {}",
         if wrong { "taken at U (wrong)" } else { "= 1 − H²" }
     );
-    let rows = match GradCheck::default().run("random", &module, &loss, Some(&hand), &HashMap::new()) {
-        Ok(rows) => rows,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    print!("{}", table(&rows));
-    match rows.iter().find(|r| !r.passed) {
-        None => {
-            println!("all {} comparisons within tolerance", rows.len());
-            ExitCode::SUCCESS
-        }
-        Some(bad) => {
-            eprintln!("error: the hand-written gradient of {} disagrees with {}", bad.param, bad.against);
-            ExitCode::FAILURE
-        }
-    }
+    common::finish("the hand-written gradient", GradCheck::new().point("random").check_hand_written(&module, loss, hand))
 }

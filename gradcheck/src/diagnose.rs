@@ -9,6 +9,12 @@
 use serde::Serialize;
 
 /// What turns the right gradient into the one given.
+///
+/// ```
+/// use burn_gradcheck::Relation;
+/// assert_eq!(Relation::Scaled { factor: 100.0 }.to_string(), "100 × the right gradient");
+/// assert_eq!(Relation::Transposed.to_string(), "the right gradient transposed");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "relation", rename_all = "kebab-case")]
 pub enum Relation {
@@ -58,12 +64,24 @@ pub enum Relation {
 
 impl Relation {
     /// Whether the gradient is right.
+    ///
+    /// ```
+    /// assert!(burn_gradcheck::Relation::Right.is_right());
+    /// assert!(!burn_gradcheck::Relation::Zeros.is_right());
+    /// ```
     pub fn is_right(&self) -> bool {
         matches!(self, Relation::Right)
     }
 }
 
 /// A factor in words: −1, a whole number, or the inverse of one.
+///
+/// ```
+/// use burn_gradcheck::diagnose::factor_name;
+/// assert_eq!(factor_name(-1.0), "−1");
+/// assert_eq!(factor_name(0.01), "1/100");
+/// assert_eq!(factor_name(0.3), "0.3000");
+/// ```
 pub fn factor_name(c: f64) -> String {
     let whole = |x: f64| (x - x.round()).abs() <= 1e-6 * x.abs().max(1.0) && x.round() != 0.0;
     let name = if whole(c) {
@@ -105,6 +123,16 @@ impl std::fmt::Display for Relation {
 /// row-major, judged to a relative tolerance `tol` (10⁻⁴ suits f32, 10⁻⁹ f64): the first of
 /// right, not finite, wrong shape or transposed, zeros, a factor, a reshaped transpose,
 /// unexplained.
+///
+/// ```
+/// use burn_gradcheck::{Relation, relate};
+/// let right = [1.0, -2.0, 3.0, 4.0, 0.5, -1.0]; // 2 × 3
+/// let halved = right.map(|g| g / 2.0);
+/// let Relation::Scaled { factor } = relate(&halved, &[2, 3], &right, &[2, 3], 1e-9) else { panic!() };
+/// assert!((factor - 0.5).abs() < 1e-12);
+/// let transposed = [1.0, 4.0, -2.0, 0.5, 3.0, -1.0]; // 3 × 2
+/// assert_eq!(relate(&transposed, &[3, 2], &right, &[2, 3], 1e-9), Relation::Transposed);
+/// ```
 pub fn relate(theirs: &[f64], theirs_shape: &[usize], right: &[f64], shape: &[usize], tol: f64) -> Relation {
     let (nan, inf) = (count(theirs, |v| v.is_nan()), count(theirs, |v| v.is_infinite()));
     if nan + inf > 0 {
@@ -146,7 +174,13 @@ pub fn relate(theirs: &[f64], theirs_shape: &[usize], right: &[f64], shape: &[us
     Relation::Unexplained { index, theirs: theirs[index], right: right[index], rel }
 }
 
-/// Whether `a` is `b` to a relative tolerance, measured against `b`'s largest entry.
+/// Whether `a` is `b` to a relative tolerance, measured against the largest entry of either.
+///
+/// ```
+/// use burn_gradcheck::diagnose::close;
+/// assert!(close(&[1.0, 2.0], &[1.0, 2.0 + 1e-7], 1e-6));
+/// assert!(!close(&[1.0, 2.0], &[1.0, 2.1], 1e-6));
+/// ```
 pub fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
     let largest = a.iter().chain(b).fold(0f64, |m, v| m.max(v.abs()));
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol * largest.max(f64::MIN_POSITIVE))
@@ -172,6 +206,10 @@ fn norm(a: &[f64]) -> f64 {
 
 /// The layer of a parameter: its path in the module without the last part (`hidden.weight`
 /// is in `hidden`).
+///
+/// ```
+/// assert_eq!(burn_gradcheck::layer_of("model.hidden.weight"), "model.hidden");
+/// ```
 pub fn layer_of(path: &str) -> String {
     path.rsplit_once('.').map_or(path.to_string(), |(l, _)| l.to_string())
 }
@@ -179,6 +217,12 @@ pub fn layer_of(path: &str) -> String {
 /// Over a module's parameters, in the module's order (first layer first), each as its layer
 /// ([`layer_of`]) and its relation: when the last layers are right and the ones before them
 /// wrong, the layer the backward pass first goes wrong at, and the layers it got right.
+///
+/// ```
+/// use burn_gradcheck::{FromLayer, Relation, from_layer};
+/// let found = from_layer(&[("hidden".into(), Relation::Zeros), ("output".into(), Relation::Right)]);
+/// assert_eq!(found, Some(FromLayer { first_wrong: "hidden".into(), right: vec!["output".into()] }));
+/// ```
 pub fn from_layer(params: &[(String, Relation)]) -> Option<FromLayer> {
     let mut layers: Vec<(String, bool)> = Vec::new();
     for (l, relation) in params {
@@ -202,6 +246,12 @@ pub fn from_layer(params: &[(String, Relation)]) -> Option<FromLayer> {
 }
 
 /// Right in the last layers, wrong from one layer on (going backward).
+///
+/// ```
+/// use burn_gradcheck::FromLayer;
+/// let f = FromLayer { first_wrong: "hidden".into(), right: vec!["output".into()] };
+/// assert!(f.to_string().starts_with("right in output, wrong from hidden on"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FromLayer {
     /// The first wrong layer the backward pass reaches.

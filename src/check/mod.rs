@@ -9,7 +9,7 @@ use anyhow::{Result, bail};
 use burn::module::{ModuleMapper, Param};
 use burn::nn::loss::CrossEntropyLoss;
 use burn::tensor::{DType, Device, Distribution, Tensor};
-use burn_gradcheck::{At, CheckRow, GradCheck};
+use burn_gradcheck::{At, CheckRow, GradCheck, Precision};
 use serde::Serialize;
 
 use crate::backend::Backend;
@@ -44,9 +44,9 @@ pub struct CheckConfig {
     pub steps: usize,
     /// Learning rate of those steps.
     pub lr: f64,
-    /// Tolerance on `max |analytic − autodiff|`.
+    /// Relative tolerance of the comparisons in f32: analytic against autodiff.
     pub tol: f64,
-    /// Tolerance on the max relative error of analytic against finite differences.
+    /// Relative tolerance of the comparisons in f64: analytic against finite differences.
     pub fd_tol: f64,
     /// A slip to make in the analytic gradient (`--inject-bug`).
     pub bug: Option<Slip>,
@@ -92,14 +92,13 @@ pub fn check<M: Slippable>(
             Some(slip) => m.with_slip(&batch, slip).expect("checked above"),
         }
     };
-    let settings = GradCheck {
-        samples: cfg.samples,
-        eps: cfg.eps,
-        seed: cfg.seed,
-        tol: cfg.tol,
-        fd_tol: cfg.fd_tol,
-        differences_at: Some(exact_f64(device)),
-    };
+    let settings = GradCheck::new()
+        .samples(cfg.samples)
+        .eps(cfg.eps)
+        .seed(cfg.seed)
+        .tolerance(Precision::F32, cfg.tol)
+        .tolerance(Precision::F64, cfg.fd_tol)
+        .differences_at(exact_f64(device));
     let mut rows = Vec::new();
     for (point, model) in [
         ("zero".to_string(), zero),
@@ -107,7 +106,8 @@ pub fn check<M: Slippable>(
         (format!("after {} SGD steps", cfg.steps), trained),
     ] {
         let names = model.parameter_names().into_iter().map(|(id, name)| (id, name.to_string())).collect();
-        rows.extend(settings.run(&point, &model, &loss, Some(&analytic), &names)?);
+        let here = settings.clone().point(point).names(names);
+        rows.extend(here.check_hand_written(&model, loss, analytic)?.rows);
     }
     Ok(rows)
 }

@@ -1,7 +1,8 @@
 //! The pages a user reads, for the tests that check them (tests/readme.rs, tests/docs.rs):
-//! README.md and every chapter of the book, as (path from the repository's root, text).
+//! README.md, the gradient-check crate's README and every chapter of the book, as (path from
+//! the repository's root, text).
 
-/// README.md, then book/src/*.md in name order.
+/// README.md, gradcheck/README.md, then book/src/*.md in name order.
 pub fn pages() -> Vec<(String, String)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut chapters: Vec<String> = std::fs::read_dir(root.join("book/src"))
@@ -12,7 +13,8 @@ pub fn pages() -> Vec<(String, String)> {
         .map(|n| format!("book/src/{n}"))
         .collect();
     chapters.sort();
-    std::iter::once("README.md".to_string())
+    ["README.md".to_string(), "gradcheck/README.md".to_string()]
+        .into_iter()
         .chain(chapters)
         .map(|name| {
             let text = std::fs::read_to_string(root.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));

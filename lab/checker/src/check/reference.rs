@@ -2,12 +2,10 @@
 //! (eq. 3), and that autodiff's own check against f64 finite differences.
 
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{DType, Tensor, TensorData};
-use burn_gradcheck::central_difference;
+use burn::tensor::Tensor;
+use burn_gradcheck::{GradCheck, Input, Inputs};
 use lab::exo2::MlpGradients;
-use lesson::data::{Batch, CLASSES, PIXELS};
-
-use super::compare::read;
+use lesson::data::{Batch, CLASSES};
 
 /// The batch's cross-entropies summed (eq. 3 times tb), from the scores, by burn's log-softmax.
 fn summed_loss(scores: Tensor<2>, y_star: &Tensor<2>) -> Tensor<1> {
@@ -37,29 +35,20 @@ pub fn logreg(x: &Tensor<2>, y_star: &Tensor<2>, w: &Tensor<2>, b: &Tensor<1>) -
 }
 
 /// How far burn's autodiff is from five-point finite differences of the loss in f64, on
-/// every bias and 20 weights (pixels of the image's middle, where digits have ink, each
-/// class in turn): the reference's own check.
+/// every bias and 20 weights (pixels of the image's middle, where digits have ink, each class
+/// in turn): burn-gradcheck's check of the loss as a function of (W, b), the reference's own.
 pub fn finite_difference_witness(batch: &Batch, w: &Tensor<2>, b: &Tensor<1>) -> f64 {
-    let (x, y_star) = (&batch.images, &batch.y_star);
-    let (right_w, right_b) = logreg(x, y_star, w, b);
-    let device = x.device();
-    let (w0, b0) = (read(w).0, read(b).0);
-    let loss_at = |w: &[f64], b: &[f64]| {
-        let w = Tensor::<2>::from_data(TensorData::new(w.to_vec(), [PIXELS, CLASSES]), (&device, DType::F64));
-        let b = Tensor::<1>::from_data(TensorData::new(b.to_vec(), [CLASSES]), (&device, DType::F64));
-        let s = x.clone().matmul(w) + b.unsqueeze();
-        (y_star.clone() * log_softmax(s, 1)).sum().neg().div_scalar(batch.len() as f64).into_scalar::<f64>()
+    let (x, y_star, tb) = (&batch.images, &batch.y_star, batch.len() as f64);
+    let loss = |xs: &Inputs| {
+        let scores = xs.constant(x).matmul(xs.get::<2>(0)) + xs.get::<1>(1).unsqueeze();
+        (xs.constant(y_star) * log_softmax(scores, 1)).sum().neg().div_scalar(tb)
     };
-    let (gw, gb) = (read(&right_w).0, read(&right_b).0);
-    let scale = gw.iter().chain(&gb).fold(0f64, |m, v| m.max(v.abs()));
-    let mut worst = 0f64;
-    for i in (0..20).map(|k| (300 + 17 * k) * CLASSES + k % CLASSES) {
-        worst = worst.max((central_difference(&|w: &[f64]| loss_at(w, &b0), &w0, i, 1e-3) - gw[i]).abs() / scale);
-    }
-    for (i, g) in gb.iter().enumerate() {
-        worst = worst.max((central_difference(&|b: &[f64]| loss_at(&w0, b), &b0, i, 1e-3) - g).abs() / scale);
-    }
-    worst
+    let inked = (0..20).map(|k| (300 + 17 * k) * CLASSES + k % CLASSES);
+    let report = GradCheck::new()
+        .entries("W", inked)
+        .check_fn(&[Input::new(w).named("W"), Input::new(b).named("b")], loss)
+        .expect("the 20 entries are W's");
+    report.rows.iter().map(|r| r.errors.max_rel).fold(0.0, f64::max)
 }
 
 /// The perceptron's four gradients by burn's autodiff, σ written out (burn's own sigmoid
