@@ -324,3 +324,24 @@ fn train_in_f64_is_recorded_and_evaluated() {
         assert_one_line_error(&out, "device 'wgpu' is not compiled into this binary");
     }
 }
+
+/// `devices` names what computes ndarray's products: in a `blas` build OpenBLAS, at the one
+/// thread per call handgrad sets, whatever OPENBLAS_NUM_THREADS asks; in the default build no
+/// BLAS at all.
+#[test]
+fn devices_names_ndarrays_matrix_library_and_its_threads() {
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .arg("devices")
+        .env("OPENBLAS_NUM_THREADS", "2")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("ndarray")).expect("an ndarray line");
+    if cfg!(feature = "blas") {
+        assert!(line.contains("burn-ndarray on OpenBLAS"), "{line}");
+        assert!(line.contains("(1 thread per call)"), "{line}");
+    } else {
+        assert!(!line.contains("BLAS"), "{line}");
+    }
+}

@@ -60,3 +60,20 @@ pub fn describe() -> String {
     #[allow(unreachable_code)]
     "matrixmultiply (pure Rust)".to_string()
 }
+
+#[cfg(all(test, feature = "ndarray"))]
+mod tests {
+    use crate::backend::Backend;
+
+    #[test]
+    fn opening_the_ndarray_device_sets_the_threads_per_call() {
+        let _ = Backend::Ndarray.device();
+        if cfg!(feature = "blas") {
+            assert_eq!(super::threads(), Some(super::THREADS));
+            assert!(super::describe().starts_with("OpenBLAS"), "{}", super::describe());
+        } else {
+            assert_eq!(super::threads(), None);
+            assert_eq!(super::describe(), "matrixmultiply (pure Rust)");
+        }
+    }
+}
