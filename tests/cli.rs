@@ -287,6 +287,19 @@ fn bench_on_fewer_images_than_a_batch_is_one_line() {
     assert_one_line_error(&out, "50 training images, fewer than the batch of 100");
 }
 
+/// `bench --other-build` wants another handgrad binary, built with other features: a missing
+/// one, or this very build, is one line.
+#[test]
+fn bench_with_a_missing_or_the_same_other_build_is_one_line() {
+    let dir = small_idx_dir("cli-bench-other");
+    let data = dir.join("data");
+    let bench = |other: &str| {
+        handgrad(&["bench", "--pieces-only", "--no-numpy", "--backends", "ndarray", "--data-dir", data.to_str().unwrap(), "--other-build", other, "--out", dir.join("bench.md").to_str().unwrap()])
+    };
+    assert_one_line_error(&bench(dir.join("no-such-handgrad").to_str().unwrap()), "the other build");
+    assert_one_line_error(&bench(env!("CARGO_BIN_EXE_handgrad")), "is this binary: give --other-build a handgrad built with other features");
+}
+
 /// A build without burn-train says what to build when asked for the Learner, before loading
 /// any data.
 #[cfg(not(feature = "learner"))]

@@ -189,6 +189,10 @@ struct OtherBuild {
 impl OtherBuild {
     fn measure(exe: &Path, args: &BenchArgs) -> Result<OtherBuild> {
         require(exe, "the other build")?;
+        let this = std::env::current_exe().and_then(std::fs::canonicalize)?;
+        if std::fs::canonicalize(exe)? == this {
+            bail!("{} is this binary: give --other-build a handgrad built with other features", exe.display());
+        }
         let scratch = std::env::temp_dir().join(format!("handgrad-bench-other-{}", std::process::id()));
         let out = scratch.join("pieces.md");
         eprintln!("pieces of {} on ndarray …", exe.display());
@@ -216,7 +220,7 @@ impl OtherBuild {
             bail!("{}: no matrix library named", json.display());
         };
         if Backend::compiled_in().contains(&Backend::Ndarray) && build == build_name(Backend::Ndarray) {
-            bail!("{} is a build like this one ({build}): give --other-build a binary built with other features", exe.display());
+            bail!("{} is a build like this one ({build}): give --other-build a handgrad built with other features", exe.display());
         }
         Ok(OtherBuild { exe: exe.to_path_buf(), build, matmul, pieces: its.pieces })
     }
