@@ -1,6 +1,6 @@
-//! With the `blas` feature on Linux: checks that the system's OpenBLAS can be linked before
-//! anything is compiled against it, so that a machine without it gets one line saying which
-//! package to install instead of a linker error at the end of a long build.
+//! With the `blas` feature on Linux: checks that the system's OpenBLAS can be linked, so that a
+//! machine without it gets one line saying which package to install when the build reaches this
+//! crate, instead of a linker error when the first binary is linked.
 
 use std::path::Path;
 
