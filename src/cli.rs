@@ -624,6 +624,12 @@ pub struct BenchArgs {
     #[arg(long, value_name = "PATH")]
     pub limit: Option<PathBuf>,
 
+    /// Another handgrad binary, built with other features (say the default build, beside this
+    /// `--features blas` one): its whole runs on ndarray join the same rounds and its pieces
+    /// are measured too, each row naming the build it ran.
+    #[arg(long, value_name = "PATH")]
+    pub other_build: Option<PathBuf>,
+
     /// SGD steps per cell of the scaling table (0: no scaling table).
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub scaling_steps: usize,

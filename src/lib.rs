@@ -8,7 +8,7 @@
 #![warn(missing_docs)]
 
 // The lesson's modules, under their own names: `crate::model` is the lesson's.
-pub(crate) use lesson::{backend, data, gradients, inference, invalid, model, sgd, training};
+pub(crate) use lesson::{backend, blas, data, gradients, inference, invalid, model, sgd, training};
 
 pub(crate) mod bench;
 pub mod bridge;

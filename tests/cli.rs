@@ -287,6 +287,19 @@ fn bench_on_fewer_images_than_a_batch_is_one_line() {
     assert_one_line_error(&out, "50 training images, fewer than the batch of 100");
 }
 
+/// `bench --other-build` wants another handgrad binary, built with other features: a missing
+/// one, or this very build, is one line.
+#[test]
+fn bench_with_a_missing_or_the_same_other_build_is_one_line() {
+    let dir = small_idx_dir("cli-bench-other");
+    let data = dir.join("data");
+    let bench = |other: &str| {
+        handgrad(&["bench", "--pieces-only", "--no-numpy", "--backends", "ndarray", "--data-dir", data.to_str().unwrap(), "--other-build", other, "--out", dir.join("bench.md").to_str().unwrap()])
+    };
+    assert_one_line_error(&bench(dir.join("no-such-handgrad").to_str().unwrap()), "the other build");
+    assert_one_line_error(&bench(env!("CARGO_BIN_EXE_handgrad")), "is this binary: give --other-build a handgrad built with other features");
+}
+
 /// A build without burn-train says what to build when asked for the Learner, before loading
 /// any data.
 #[cfg(not(feature = "learner"))]
@@ -322,5 +335,26 @@ fn train_in_f64_is_recorded_and_evaluated() {
         assert_one_line_error(&out, "--dtype f64 runs on the CPU backends (--device ndarray or flex); wgpu computes in f32");
     } else {
         assert_one_line_error(&out, "device 'wgpu' is not compiled into this binary");
+    }
+}
+
+/// `devices` names what computes ndarray's products: in a `blas` build OpenBLAS, at the one
+/// thread per call handgrad sets, whatever OPENBLAS_NUM_THREADS asks; in the default build no
+/// BLAS at all.
+#[test]
+fn devices_names_ndarrays_matrix_library_and_its_threads() {
+    let out = Command::new(env!("CARGO_BIN_EXE_handgrad"))
+        .arg("devices")
+        .env("OPENBLAS_NUM_THREADS", "2")
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let line = stdout.lines().find(|l| l.trim_start().starts_with("ndarray")).expect("an ndarray line");
+    if cfg!(feature = "blas") {
+        assert!(line.contains("burn-ndarray on OpenBLAS"), "{line}");
+        assert!(line.contains("(1 thread per call)"), "{line}");
+    } else {
+        assert!(!line.contains("BLAS"), "{line}");
     }
 }

@@ -93,7 +93,10 @@ impl Backend {
             // ndarray is deprecated in burn 0.22 in favour of flex; the design keeps it as the
             // default backend, so this one use of its constructor is allowed on purpose.
             #[allow(deprecated)]
-            Backend::Ndarray => Device::ndarray(),
+            Backend::Ndarray => {
+                crate::blas::init(); // OpenBLAS's threads per call, in a `blas` build
+                Device::ndarray()
+            }
             #[cfg(feature = "flex")]
             Backend::Flex => Device::flex(),
             #[cfg(feature = "wgpu")]

@@ -10,13 +10,15 @@
 //!   from burn's autodiff ([`gradients`]);
 //! - [`training`]: the epoch loop, a plain `for` over the batches; [`inference`]: accuracy.
 //!
-//! [`backend`] picks the burn backend the cargo features compiled in (ndarray, flex, wgpu);
+//! [`backend`] picks the burn backend the cargo features compiled in (ndarray, flex, wgpu), and
+//! [`blas`] the matrix library behind ndarray (OpenBLAS with the `blas` feature);
 //! [`shuffle`] is the seeded order of the images when they are shuffled; [`invalid`] says
 //! which setting is out of range.
 
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod blas;
 pub mod data;
 pub mod gradients;
 pub mod inference;

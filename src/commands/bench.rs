@@ -1,20 +1,21 @@
-//! `handgrad bench`: whole runs against the lab's numpy script, and the pieces of a run.
+//! `handgrad bench`: whole runs against the lab's numpy script and the limit program, and the
+//! pieces of a run; with `--other-build`, a second build's runs and pieces beside this one's.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use burn::tensor::DType;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::bench::{
     ProcessCost, eval_seconds, human, load_seconds, matmul_flops, measure_process, median, require, scaling_cell, step_seconds,
 };
 use crate::cli::BenchArgs;
-use crate::data::{DataSource, DatasetKind, Which};
+use crate::data::{Dataset, DataSource, DatasetKind, Which};
 use crate::fsutil::{ensure_parent, write_atomic, write_json_atomic};
 use crate::gradients::GradSource;
 use crate::model::{Activation, Architecture, Cast, Init, LogisticRegression, ModelKind, Precision};
@@ -37,9 +38,9 @@ const MANUAL_F64: &str = "manual grads, f64";
 #[derive(Serialize)]
 struct WholeRun {
     what: String,
-    /// What the run is written in, for the runs that are not handgrad's.
-    #[serde(skip)]
-    language: &'static str,
+    /// The backend, and for ndarray its matrix library ("ndarray + OpenBLAS"); for the runs
+    /// that are not handgrad's, what they are written in.
+    build: String,
     backend: Option<Backend>,
     /// f32, or f64 for the run with `--dtype f64`.
     precision: Precision,
@@ -73,9 +74,11 @@ struct Machine {
     read_gbs: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct Pieces {
     backend: Backend,
+    /// As in [`WholeRun::build`].
+    build: String,
     step_seconds: Vec<(String, f64)>,
     eval_seconds: f64,
     /// The same evaluation pass with the model in f64 (the CPU backends).
@@ -85,6 +88,9 @@ struct Pieces {
 #[derive(Serialize)]
 struct Report {
     machine: String,
+    /// What computes the ndarray backend's matrix products in each build measured, with the
+    /// threads per call.
+    matmul: Vec<(String, String)>,
     data_dir: String,
     load_seconds: f64,
     runs: Vec<WholeRun>,
@@ -95,6 +101,15 @@ struct Report {
     limit_failure: Option<String>,
     probe: Machine,
     scaling: Vec<Cell>,
+}
+
+/// The name a backend's rows carry in this build: ndarray's says when OpenBLAS computes its
+/// products.
+fn build_name(backend: Backend) -> String {
+    match backend {
+        Backend::Ndarray if crate::blas::threads().is_some() => "ndarray + OpenBLAS".to_string(),
+        b => b.name().to_string(),
+    }
 }
 
 /// Runs the benchmark, prints the table and writes it.
@@ -123,137 +138,33 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             args.data_dir.display(),
         );
     }
-
-    // Whole runs, each a fresh process, measured in rounds: each round runs every kind once,
-    // in turn, so that a stretch when the machine is busy slows all kinds alike (the ratios
-    // between them are what the benchmark reports).
-    let mut runs = Vec::new();
-    let mut limit: Option<WholeRun> = None;
-    let mut limit_failure: Option<String> = None;
-    if !args.pieces_only {
-        if !args.no_numpy {
-            require(&args.numpy_script, "the numpy script")?;
-        }
-        if let Some(path) = &args.limit {
-            require(path, "the limit program")?;
-        }
-        let mut jobs = plan(args, &backends);
-        let exe = std::env::current_exe()?;
-        let scratch = std::env::temp_dir().join(format!("handgrad-bench-{}", std::process::id()));
-        let mut runs_started = 0;
-        for round in 0..args.repeat {
-            for job in jobs.iter_mut().filter(|job| round < job.repeats) {
-                eprintln!("round {}/{}: {} …", round + 1, args.repeat, job.title());
-                // Each training run in a folder of its own (a run never writes over another's).
-                runs_started += 1;
-                let out = scratch.join(format!("run-{runs_started}"));
-                match measure_process(&mut job.command(args, &exe, &out)) {
-                    Ok(cost) => job.costs.push(cost),
-                    // The limit program's kernels need AVX-512: on another CPU it stops at
-                    // once, and the benchmark goes on without it.
-                    Err(e) if matches!(job.kind, JobKind::Limit(_)) => {
-                        let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|t| t.contains(" avx512f"));
-                        let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
-                        eprintln!("note: the limit program did not run here ({why}); no ratios to it");
-                        limit_failure = Some(why);
-                        // No ratios to it at all, even if an earlier round ran.
-                        job.repeats = 0;
-                        job.costs.clear();
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        let _ = std::fs::remove_dir_all(&scratch);
-
-        let numpy = jobs.iter().find(|j| matches!(j.kind, JobKind::Numpy)).map(|j| j.cost().seconds);
-        for job in &jobs {
-            if job.costs.is_empty() {
-                continue;
-            }
-            let cost = job.cost();
-            let (what, language, backend, precision, batch_size, epochs) = match &job.kind {
-                // numpy computes the lab's script in float64.
-                JobKind::Numpy => ("lab's numpy script".to_string(), "python", None, Precision::F64, 100, args.epochs),
-                // It always runs the lab's 20 epochs.
-                JobKind::Limit(_) => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust", None, Precision::F32, 100, 20),
-                JobKind::Train { name, backend, precision, tb, epochs, .. } => (name.clone(), "Rust", Some(*backend), *precision, *tb, *epochs),
-            };
-            let run = WholeRun {
-                what,
-                language,
-                backend,
-                precision,
-                batch_size,
-                epochs,
-                seconds: cost.seconds,
-                peak_rss_mb: cost.peak_rss_mb,
-                // The numpy time is for args.epochs: scaled when a run did fewer.
-                numpy_over_this: numpy.map(|n| n * epochs as f64 / args.epochs as f64 / cost.seconds),
-                this_over_limit: None,
-            };
-            match job.kind {
-                JobKind::Limit(_) => limit = Some(run),
-                _ => runs.push(run),
-            }
-        }
-        if let Some(l) = limit.as_mut() {
-            l.this_over_limit = Some(1.0);
-            for run in &mut runs {
-                run.this_over_limit = Some(run.seconds * 20.0 / run.epochs as f64 / l.seconds);
-            }
-        }
-    }
+    // The other build's pieces first, in a process of its own: its rows' name comes with them.
+    let other = args.other_build.as_deref().map(|exe| OtherBuild::measure(exe, args)).transpose()?;
+    let mut matmul = vec![(build_name(Backend::Ndarray), crate::blas::describe())];
+    matmul.extend(other.as_ref().map(|o| (o.build.clone(), o.matmul.clone())));
+    let whole = if args.pieces_only { WholeRuns::default() } else { whole_runs(args, &backends, other.as_ref())? };
 
     // The data is loaded only now, after the whole runs: the peak RSS the kernel reports for
     // a child is at least this process's own peak when the child was started.
     let data = source.load()?;
     let load = load_seconds(&|| source.load())?;
-
-    // Pieces, in this process.
-    let mut pieces = Vec::new();
-    for &backend in &backends {
-        eprintln!("pieces on {backend} …");
-        let device = backend.open()?;
-        let model = LogisticRegression::new(Init::Zeros, &device);
-        let modes: Vec<_> = MODES.iter().map(|&(_, grad, optimizer)| (grad, optimizer)).collect();
-        let seconds = step_seconds(model.clone(), &data, &device, 100, &modes);
-        let mut step_times: Vec<(String, f64)> =
-            MODES.iter().zip(seconds).map(|((name, _, _), s)| (name.to_string(), s)).collect();
-        let manual = [(GradSource::Manual, OptimizerKind::Manual)];
-        let mut eval_f64_seconds = None;
-        if backend == Backend::Wgpu {
-            let s = step_seconds(model.clone(), &data, &device, 1000, &manual)[0];
-            step_times.push(("manual grads, batch 1000".to_string(), s));
-        } else {
-            // The same model in f64 (`train --dtype f64`), as the lab's numpy computes.
-            let f64_model = model.clone().map(&mut Cast(DType::F64));
-            let s = step_seconds(f64_model.clone(), &data, &device, 100, &manual)[0];
-            step_times.push((MANUAL_F64.to_string(), s));
-            eval_f64_seconds = Some(eval_seconds(&f64_model, &data, &device));
-        }
-        pieces.push(Pieces {
-            backend,
-            step_seconds: step_times,
-            eval_seconds: eval_seconds(&model, &data, &device),
-            eval_f64_seconds,
-        });
-    }
+    let mut pieces = backends.iter().map(|&backend| pieces_on(backend, &data)).collect::<Result<Vec<_>>>()?;
+    pieces.extend(other.into_iter().flat_map(|o| o.pieces));
 
     let probe = match &args.limit {
-        Some(path) if limit_failure.is_none() => probe(&path.with_file_name("probe")),
+        Some(path) if whole.limit_failure.is_none() => probe(&path.with_file_name("probe")),
         _ => Machine::default(),
     };
     let scaling = if args.scaling_steps == 0 { Vec::new() } else { scaling(&backends, &data, args.scaling_steps)? };
-
     let report = Report {
         machine: machine(),
+        matmul,
         data_dir: args.data_dir.display().to_string(),
         load_seconds: load,
-        runs,
+        runs: whole.runs,
         pieces,
-        limit,
-        limit_failure,
+        limit: whole.limit,
+        limit_failure: whole.limit_failure,
         probe,
         scaling,
     };
@@ -266,10 +177,180 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// Another handgrad binary (`--other-build`): its name for its ndarray rows, its matrix
+/// library, and its pieces, measured by its own `bench --pieces-only`.
+struct OtherBuild {
+    exe: PathBuf,
+    build: String,
+    matmul: String,
+    pieces: Vec<Pieces>,
+}
+
+impl OtherBuild {
+    fn measure(exe: &Path, args: &BenchArgs) -> Result<OtherBuild> {
+        require(exe, "the other build")?;
+        let this = std::env::current_exe().and_then(std::fs::canonicalize)?;
+        if std::fs::canonicalize(exe)? == this {
+            bail!("{} is this binary: give --other-build a handgrad built with other features", exe.display());
+        }
+        let scratch = std::env::temp_dir().join(format!("handgrad-bench-other-{}", std::process::id()));
+        let out = scratch.join("pieces.md");
+        eprintln!("pieces of {} on ndarray …", exe.display());
+        let output = Command::new(exe)
+            .args(["bench", "--pieces-only", "--no-numpy", "--backends", "ndarray", "--scaling-steps", "0", "--data-dir"])
+            .arg(&args.data_dir)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .with_context(|| format!("cannot start {}", exe.display()))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            bail!("{} bench failed: {}", exe.display(), stderr.lines().last().unwrap_or("(no message)"));
+        }
+        #[derive(Deserialize)]
+        struct Its {
+            matmul: Vec<(String, String)>,
+            pieces: Vec<Pieces>,
+        }
+        let json = out.with_extension("json");
+        let text = std::fs::read_to_string(&json).with_context(|| format!("cannot read {}", json.display()))?;
+        let _ = std::fs::remove_dir_all(&scratch);
+        let its: Its = serde_json::from_str(&text).with_context(|| format!("{}: not a bench report of this version", json.display()))?;
+        let Some((build, matmul)) = its.matmul.into_iter().next() else {
+            bail!("{}: no matrix library named", json.display());
+        };
+        if Backend::compiled_in().contains(&Backend::Ndarray) && build == build_name(Backend::Ndarray) {
+            bail!("{} is a build like this one ({build}): give --other-build a handgrad built with other features", exe.display());
+        }
+        Ok(OtherBuild { exe: exe.to_path_buf(), build, matmul, pieces: its.pieces })
+    }
+}
+
+/// The one-step and evaluation pieces on one backend, in this process.
+fn pieces_on(backend: Backend, data: &Dataset) -> Result<Pieces> {
+    eprintln!("pieces on {backend} …");
+    let device = backend.open()?;
+    let model = LogisticRegression::new(Init::Zeros, &device);
+    let modes: Vec<_> = MODES.iter().map(|&(_, grad, optimizer)| (grad, optimizer)).collect();
+    let seconds = step_seconds(model.clone(), data, &device, 100, &modes);
+    let mut step_times: Vec<(String, f64)> = MODES.iter().zip(seconds).map(|((name, _, _), s)| (name.to_string(), s)).collect();
+    let manual = [(GradSource::Manual, OptimizerKind::Manual)];
+    let mut eval_f64_seconds = None;
+    if backend == Backend::Wgpu {
+        let s = step_seconds(model.clone(), data, &device, 1000, &manual)[0];
+        step_times.push(("manual grads, batch 1000".to_string(), s));
+    } else {
+        // The same model in f64 (`train --dtype f64`), as the lab's numpy computes.
+        let f64_model = model.clone().map(&mut Cast(DType::F64));
+        let s = step_seconds(f64_model.clone(), data, &device, 100, &manual)[0];
+        step_times.push((MANUAL_F64.to_string(), s));
+        eval_f64_seconds = Some(eval_seconds(&f64_model, data, &device));
+    }
+    Ok(Pieces {
+        backend,
+        build: build_name(backend),
+        step_seconds: step_times,
+        eval_seconds: eval_seconds(&model, data, &device),
+        eval_f64_seconds,
+    })
+}
+
+/// The whole runs' results: handgrad's runs and numpy's, and the limit program's.
+#[derive(Default)]
+struct WholeRuns {
+    runs: Vec<WholeRun>,
+    limit: Option<WholeRun>,
+    limit_failure: Option<String>,
+}
+
+/// Whole runs, each a fresh process, measured in rounds: each round runs every kind once, in
+/// turn, so that a stretch when the machine is busy slows all kinds alike (the ratios between
+/// them are what the benchmark reports).
+fn whole_runs(args: &BenchArgs, backends: &[Backend], other: Option<&OtherBuild>) -> Result<WholeRuns> {
+    if !args.no_numpy {
+        require(&args.numpy_script, "the numpy script")?;
+    }
+    if let Some(path) = &args.limit {
+        require(path, "the limit program")?;
+    }
+    let mut jobs = plan(args, backends, other);
+    let exe = std::env::current_exe()?;
+    let scratch = std::env::temp_dir().join(format!("handgrad-bench-{}", std::process::id()));
+    let mut limit_failure: Option<String> = None;
+    let mut runs_started = 0;
+    for round in 0..args.repeat {
+        for job in jobs.iter_mut().filter(|job| round < job.repeats) {
+            eprintln!("round {}/{}: {} …", round + 1, args.repeat, job.title());
+            // Each training run in a folder of its own (a run never writes over another's).
+            runs_started += 1;
+            let out = scratch.join(format!("run-{runs_started}"));
+            match measure_process(&mut job.command(args, &exe, &out)) {
+                Ok(cost) => job.costs.push(cost),
+                // The limit program's kernels need AVX-512: on another CPU it stops at once,
+                // and the benchmark goes on without it.
+                Err(e) if matches!(job.kind, JobKind::Limit(_)) => {
+                    let avx512 = std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|t| t.contains(" avx512f"));
+                    let why = if avx512 { format!("{e:#}") } else { "its kernels need AVX-512, which this CPU lacks".to_string() };
+                    eprintln!("note: the limit program did not run here ({why}); no ratios to it");
+                    limit_failure = Some(why);
+                    // No ratios to it at all, even if an earlier round ran.
+                    job.repeats = 0;
+                    job.costs.clear();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    let mut whole = summarize(args, &jobs);
+    whole.limit_failure = limit_failure;
+    Ok(whole)
+}
+
+/// Each kind's median run, with its ratios to numpy's and to the limit program's.
+fn summarize(args: &BenchArgs, jobs: &[Job]) -> WholeRuns {
+    let numpy = jobs.iter().find(|j| matches!(j.kind, JobKind::Numpy) && !j.costs.is_empty()).map(|j| j.cost().seconds);
+    let mut whole = WholeRuns::default();
+    for job in jobs.iter().filter(|j| !j.costs.is_empty()) {
+        let cost = job.cost();
+        let (what, build, backend, precision, batch_size, epochs) = match &job.kind {
+            // numpy computes the lab's script in float64.
+            JobKind::Numpy => ("lab's numpy script".to_string(), "python".to_string(), None, Precision::F64, 100, args.epochs),
+            // It always runs the lab's 20 epochs.
+            JobKind::Limit(_) => ("limit program (raw Rust, AVX-512, u8 pixels)".to_string(), "Rust".to_string(), None, Precision::F32, 100, 20),
+            JobKind::Train(t) => (t.name.clone(), t.build.clone(), Some(t.backend), t.precision, t.tb, t.epochs),
+        };
+        let run = WholeRun {
+            what,
+            build,
+            backend,
+            precision,
+            batch_size,
+            epochs,
+            seconds: cost.seconds,
+            peak_rss_mb: cost.peak_rss_mb,
+            // The numpy time is for args.epochs: scaled when a run did fewer.
+            numpy_over_this: numpy.map(|n| n * epochs as f64 / args.epochs as f64 / cost.seconds),
+            this_over_limit: None,
+        };
+        match job.kind {
+            JobKind::Limit(_) => whole.limit = Some(run),
+            _ => whole.runs.push(run),
+        }
+    }
+    if let Some(l) = whole.limit.as_mut() {
+        l.this_over_limit = Some(1.0);
+        for run in &mut whole.runs {
+            run.this_over_limit = Some(run.seconds * 20.0 / run.epochs as f64 / l.seconds);
+        }
+    }
+    whole
+}
+
 /// How cost grows with the work: the logistic regression at batch 10, 100, 1 000 and 10 000,
 /// the MLP of 100, 1 000 and 4 096 hidden units at batch 100, on each backend (on wgpu, the
 /// cells a software driver finishes in seconds).
-fn scaling(backends: &[Backend], data: &crate::data::Dataset, steps: usize) -> Result<Vec<Cell>> {
+fn scaling(backends: &[Backend], data: &Dataset, steps: usize) -> Result<Vec<Cell>> {
     let mut cells = Vec::new();
     for &backend in backends {
         let device = backend.open()?;
@@ -363,16 +444,23 @@ enum JobKind {
     /// ../shared/limit's program, at this path.
     Limit(PathBuf),
     /// `handgrad train` with these settings.
-    Train {
-        name: String,
-        backend: Backend,
-        grad: GradSource,
-        optimizer: OptimizerKind,
-        trainer: TrainerKind,
-        precision: Precision,
-        tb: usize,
-        epochs: usize,
-    },
+    Train(TrainJob),
+}
+
+/// A `handgrad train` run to measure.
+struct TrainJob {
+    name: String,
+    /// The binary: this one (None), or `--other-build`'s.
+    exe: Option<PathBuf>,
+    /// As in [`WholeRun::build`].
+    build: String,
+    backend: Backend,
+    grad: GradSource,
+    optimizer: OptimizerKind,
+    trainer: TrainerKind,
+    precision: Precision,
+    tb: usize,
+    epochs: usize,
 }
 
 impl Job {
@@ -380,9 +468,9 @@ impl Job {
         match &self.kind {
             JobKind::Numpy => "the lab's numpy script".into(),
             JobKind::Limit(_) => "the limit program".into(),
-            JobKind::Train { name, backend, tb, epochs, .. } => {
-                let s = if *epochs == 1 { "" } else { "s" };
-                format!("{name} on {backend}, batch {tb}, {epochs} epoch{s}")
+            JobKind::Train(t) => {
+                let s = if t.epochs == 1 { "" } else { "s" };
+                format!("{} on {}, batch {}, {} epoch{s}", t.name, t.build, t.tb, t.epochs)
             }
         }
     }
@@ -399,16 +487,16 @@ impl Job {
                 c.arg("--dir").arg(&args.data_dir);
                 c
             }
-            JobKind::Train { backend, grad, optimizer, trainer, precision, tb, epochs, .. } => {
-                let mut c = Command::new(exe);
+            JobKind::Train(t) => {
+                let mut c = Command::new(t.exe.as_deref().unwrap_or(exe));
                 c.args(["train", "--data-dir"])
                     .arg(&args.data_dir)
-                    .args(["--dataset", "fashion-mnist", "--device", backend.name()])
-                    .args(["--grad", grad.name()])
-                    .args(["--optimizer", optimizer.name()])
-                    .args(["--trainer", trainer.name()])
-                    .args(["--dtype", precision.name()])
-                    .args(["--epochs", &epochs.to_string(), "--batch-size", &tb.to_string()])
+                    .args(["--dataset", "fashion-mnist", "--device", t.backend.name()])
+                    .args(["--grad", t.grad.name()])
+                    .args(["--optimizer", t.optimizer.name()])
+                    .args(["--trainer", t.trainer.name()])
+                    .args(["--dtype", t.precision.name()])
+                    .args(["--epochs", &t.epochs.to_string(), "--batch-size", &t.tb.to_string()])
                     .arg("--no-plots")
                     .arg("--out")
                     .arg(out);
@@ -427,7 +515,7 @@ impl Job {
 }
 
 /// The whole runs to measure, in the order of the table.
-fn plan(args: &BenchArgs, backends: &[Backend]) -> Vec<Job> {
+fn plan(args: &BenchArgs, backends: &[Backend], other: Option<&OtherBuild>) -> Vec<Job> {
     let job = |kind, repeats| Job { kind, repeats, costs: Vec::new() };
     let mut jobs = Vec::new();
     if !args.no_numpy {
@@ -436,45 +524,46 @@ fn plan(args: &BenchArgs, backends: &[Backend]) -> Vec<Job> {
     if let Some(path) = &args.limit {
         jobs.push(job(JobKind::Limit(path.clone()), args.repeat));
     }
-    for &backend in backends {
+    let train = |name: &str, backend, grad, optimizer, trainer| {
         let gpu = backend == Backend::Wgpu;
-        let epochs = if gpu { args.wgpu_epochs.unwrap_or(args.epochs) } else { args.epochs };
-        let repeats = if gpu { 1 } else { args.repeat };
-        let train = |name: &str, grad, optimizer, trainer, tb| JobKind::Train {
+        TrainJob {
             name: name.to_string(),
+            exe: None,
+            build: build_name(backend),
             backend,
             grad,
             optimizer,
             trainer,
             precision: Precision::F32,
-            tb,
-            epochs,
-        };
+            tb: 100,
+            epochs: if gpu { args.wgpu_epochs.unwrap_or(args.epochs) } else { args.epochs },
+        }
+    };
+    for &backend in backends {
+        let repeats = if backend == Backend::Wgpu { 1 } else { args.repeat };
         for (name, grad, optimizer) in MODES {
-            jobs.push(job(train(name, grad, optimizer, TrainerKind::Loop, 100), repeats));
+            jobs.push(job(JobKind::Train(train(name, backend, grad, optimizer, TrainerKind::Loop)), repeats));
         }
         if cfg!(feature = "learner") {
             // The fourth rung: burn-train runs the loop.
-            jobs.push(job(train(LEARNER, GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Learner, 100), repeats));
+            let learner = train(LEARNER, backend, GradSource::Autodiff, OptimizerKind::Burn, TrainerKind::Learner);
+            jobs.push(job(JobKind::Train(learner), repeats));
         }
-        if gpu {
-            jobs.push(job(train("manual grads", GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop, 1000), repeats));
+        if backend == Backend::Wgpu {
+            let manual = train("manual grads", backend, GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop);
+            jobs.push(job(JobKind::Train(TrainJob { tb: 1000, ..manual }), repeats));
         }
+    }
+    // The other build's three ways to train on ndarray, next.
+    for (o, (name, grad, optimizer)) in other.iter().flat_map(|o| MODES.map(|m| (o, m))) {
+        let t = train(name, Backend::Ndarray, grad, optimizer, TrainerKind::Loop);
+        jobs.push(job(JobKind::Train(TrainJob { exe: Some(o.exe.clone()), build: o.build.clone(), ..t }), args.repeat));
     }
     // The cost of f64 on the CPU backends, after the rest (the runs above keep their places
     // in bench.json).
     for &backend in backends.iter().filter(|&&b| b != Backend::Wgpu) {
-        let kind = JobKind::Train {
-            name: MANUAL_F64.to_string(),
-            backend,
-            grad: GradSource::Manual,
-            optimizer: OptimizerKind::Manual,
-            trainer: TrainerKind::Loop,
-            precision: Precision::F64,
-            tb: 100,
-            epochs: args.epochs,
-        };
-        jobs.push(job(kind, args.repeat));
+        let t = train(MANUAL_F64, backend, GradSource::Manual, OptimizerKind::Manual, TrainerKind::Loop);
+        jobs.push(job(JobKind::Train(TrainJob { precision: Precision::F64, ..t }), args.repeat));
     }
     jobs
 }
@@ -496,73 +585,119 @@ fn markdown(r: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# handgrad bench\n");
     let _ = writeln!(out, "Machine: {}. Data: {}.\n", r.machine, r.data_dir);
-    if !r.runs.is_empty() {
-        let _ = writeln!(out, "Whole runs (process start to exit, data loading and per-epoch evaluation on both sets included; median of the repeats, which run in rounds: every kind once per round, in turn):\n");
-        let _ = writeln!(out, "| run | backend | batch | epochs | time | numpy time ÷ this | this ÷ limit time | peak RSS |");
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
-        let times = |x: Option<f64>| x.map_or("–".to_string(), |x| if x >= 1.0 { format!("{x:.1}×") } else { format!("{x:.2}×") });
-        // numpy's run first (when measured), then the limit program's, then handgrad's.
-        let numpy_rows = r.runs.iter().take_while(|w| w.backend.is_none()).count();
-        for w in r.runs[..numpy_rows].iter().chain(&r.limit).chain(&r.runs[numpy_rows..]) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {:.0} MB |",
-                w.what,
-                w.backend.map_or(w.language.to_string(), |b| b.name().to_string()),
-                w.batch_size,
-                w.epochs,
-                human(w.seconds),
-                times(w.numpy_over_this),
-                times(w.this_over_limit),
-                w.peak_rss_mb
-            );
-        }
-        match (&r.limit, &r.limit_failure) {
-            (Some(_), _) => {}
-            (None, Some(why)) => {
-                let _ = writeln!(out, "\nThe limit program did not run on this machine, so there are no ratios to it: {why}");
-            }
-            (None, None) => {
-                let _ = writeln!(out, "\nNo limit program was given (--limit PATH): no ratios to it.");
-            }
-        }
-        if r.runs.iter().any(|w| w.epochs != r.runs[0].epochs) {
-            let _ = writeln!(out, "\nRuns of fewer epochs are compared with the numpy time scaled to as many epochs.");
-        }
-        // Each mode against the manual one on the same backend.
-        let _ = writeln!(out);
-        for backend in r.pieces.iter().map(|p| p.backend) {
-            let of = |what: &str| {
-                r.runs
-                    .iter()
-                    .find(|w| w.backend == Some(backend) && w.what == what && w.batch_size == 100)
-                    .map(|w| w.seconds)
-            };
-            if let (Some(m), Some(a), Some(b)) = (of("manual grads"), of("autodiff grads"), of("burn optimizer")) {
-                let learner = of(LEARNER).map_or(String::new(), |l| format!(", burn-train's Learner {:.2}×", l / m));
-                let _ = writeln!(
-                    out,
-                    "On {backend}: autodiff grads take {:.2}× the manual time, the burn optimizer {:.2}×{learner}.",
-                    a / m,
-                    b / m
-                );
-            }
-            if let (Some(m), Some(d)) = (of("manual grads"), of(MANUAL_F64)) {
-                let _ = writeln!(out, "On {backend}: manual grads in f64 (`--dtype f64`) take {:.2}× the f32 time.", d / m);
-            }
-        }
-        let _ = writeln!(out);
+    for (build, library) in &r.matmul {
+        let _ = writeln!(out, "- {build}: matrix products by {library}");
     }
+    let _ = writeln!(out);
+    if !r.runs.is_empty() {
+        markdown_runs(&mut out, r);
+        markdown_ratios(&mut out, r);
+    }
+    markdown_pieces(&mut out, r);
+    if !r.scaling.is_empty() {
+        markdown_scaling(&mut out, r);
+    }
+    out
+}
+
+/// `1.0×` for a ratio of at least one, `0.15×` below; `–` for none.
+fn times(x: Option<f64>) -> String {
+    x.map_or("–".to_string(), |x| if x >= 1.0 { format!("{x:.1}×") } else { format!("{x:.2}×") })
+}
+
+/// The builds measured, in the order of their first row.
+fn builds(r: &Report) -> Vec<&str> {
+    let mut builds: Vec<&str> = Vec::new();
+    for b in r.runs.iter().filter(|w| w.backend.is_some()).map(|w| w.build.as_str()).chain(r.pieces.iter().map(|p| p.build.as_str())) {
+        if !builds.contains(&b) {
+            builds.push(b);
+        }
+    }
+    builds
+}
+
+/// The table of whole runs.
+fn markdown_runs(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "Whole runs (process start to exit, data loading and per-epoch evaluation on both sets included; median of the repeats, which run in rounds: every kind once per round, in turn):\n");
+    let _ = writeln!(out, "| run | backend | batch | epochs | time | numpy time ÷ this | this ÷ limit time | peak RSS |");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    // numpy's run first (when measured), then the limit program's, then handgrad's.
+    let numpy_rows = r.runs.iter().take_while(|w| w.backend.is_none()).count();
+    for w in r.runs[..numpy_rows].iter().chain(&r.limit).chain(&r.runs[numpy_rows..]) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.0} MB |",
+            w.what,
+            w.build,
+            w.batch_size,
+            w.epochs,
+            human(w.seconds),
+            times(w.numpy_over_this),
+            times(w.this_over_limit),
+            w.peak_rss_mb
+        );
+    }
+    match (&r.limit, &r.limit_failure) {
+        (Some(_), _) => {}
+        (None, Some(why)) => {
+            let _ = writeln!(out, "\nThe limit program did not run on this machine, so there are no ratios to it: {why}");
+        }
+        (None, None) => {
+            let _ = writeln!(out, "\nNo limit program was given (--limit PATH): no ratios to it.");
+        }
+    }
+    if r.runs.iter().any(|w| w.epochs != r.runs[0].epochs) {
+        let _ = writeln!(out, "\nRuns of fewer epochs are compared with the numpy time scaled to as many epochs.");
+    }
+}
+
+/// Each build's ways to train against its manual one, whole runs and one step, and its manual
+/// run against the limit program.
+fn markdown_ratios(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "\nEach build's manual run against the limit program, and its other ways to train against its manual one (whole runs; one step of batch 100 from the pieces below):\n");
+    let _ = writeln!(out, "| build | manual run ÷ limit | autodiff ÷ manual, run | burn optimizer ÷ manual, run | Learner ÷ manual, run | autodiff ÷ manual, step | burn optimizer ÷ manual, step |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+    for build in builds(r) {
+        let run = |what: &str| r.runs.iter().find(|w| w.build == build && w.what == what && w.batch_size == 100);
+        let step = |what: &str| {
+            let p = r.pieces.iter().find(|p| p.build == build)?;
+            p.step_seconds.iter().find(|(n, _)| n == what).map(|(_, s)| *s)
+        };
+        let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| format!("{:.2}×", a / b)).unwrap_or_else(|| "–".into());
+        let seconds = |what| run(what).map(|w| w.seconds);
+        let manual = seconds("manual grads");
+        let _ = writeln!(
+            out,
+            "| {build} | {} | {} | {} | {} | {} | {} |",
+            run("manual grads").and_then(|w| w.this_over_limit).map_or("–".to_string(), |x| format!("{x:.2}×")),
+            ratio(seconds("autodiff grads"), manual),
+            ratio(seconds("burn optimizer"), manual),
+            ratio(seconds(LEARNER), manual),
+            ratio(step("autodiff grads"), step("manual grads")),
+            ratio(step("burn optimizer"), step("manual grads")),
+        );
+    }
+    for build in builds(r) {
+        let seconds = |what: &str| r.runs.iter().find(|w| w.build == build && w.what == what).map(|w| w.seconds);
+        if let (Some(m), Some(d)) = (seconds("manual grads"), seconds(MANUAL_F64)) {
+            let _ = writeln!(out, "\nOn {build}: manual grads in f64 (`--dtype f64`) take {:.2}× the f32 time.", d / m);
+        }
+    }
+    let _ = writeln!(out);
+}
+
+/// The pieces: loading, one step each way, the evaluation pass.
+fn markdown_pieces(out: &mut String, r: &Report) {
     let _ = writeln!(out, "Pieces (in one process; the fastest of 7 rounds, the three ways of stepping taking turns within each; the evaluation pass uses every core):\n");
     let _ = writeln!(out, "- data loading (gunzip and parse the four IDX files): {}", human(r.load_seconds));
     let _ = writeln!(out, "\n| backend | piece | time |\n|---|---|---:|");
     for p in &r.pieces {
         for (name, s) in &p.step_seconds {
-            let _ = writeln!(out, "| {} | one SGD step, {name}{} | {} |", p.backend, if name.contains("batch") { "" } else { ", batch 100" }, human(*s));
+            let _ = writeln!(out, "| {} | one SGD step, {name}{} | {} |", p.build, if name.contains("batch") { "" } else { ", batch 100" }, human(*s));
         }
-        let _ = writeln!(out, "| {} | one evaluation pass (60 000 + 10 000 images) | {} |", p.backend, human(p.eval_seconds));
+        let _ = writeln!(out, "| {} | one evaluation pass (60 000 + 10 000 images) | {} |", p.build, human(p.eval_seconds));
         if let Some(s) = p.eval_f64_seconds {
-            let _ = writeln!(out, "| {} | one evaluation pass, f64 | {} |", p.backend, human(s));
+            let _ = writeln!(out, "| {} | one evaluation pass, f64 | {} |", p.build, human(s));
         }
     }
     // On wgpu the step's time is the device's queue more than the operations: no overhead line.
@@ -572,46 +707,46 @@ fn markdown(r: &Report) -> String {
             let _ = writeln!(
                 out,
                 "\nOn {}, per step: autodiff adds {:.0} µs to the manual step, burn's optimizer {:.0} µs more.",
-                p.backend,
+                p.build,
                 (a - m) * 1e6,
                 (b - a) * 1e6
             );
         }
         if let (Some(m), Some(d)) = (step("manual grads"), step(MANUAL_F64)) {
-            let _ = writeln!(out, "On {}, a manual step in f64 takes {:.2}× the f32 one.", p.backend, d / m);
+            let _ = writeln!(out, "On {}, a manual step in f64 takes {:.2}× the f32 one.", p.build, d / m);
         }
     }
-    if !r.scaling.is_empty() {
-        let peak = r.probe.peak_gflops;
-        let _ = writeln!(
-            out,
-            "\nHow cost grows with the work ({} SGD steps with manual gradients, then one evaluation pass over the 10 000 test images; \
-             GFLOP/s of the matrix products only; the machine's f32 peak{}):\n",
-            r.scaling[0].steps,
-            match (peak, r.probe.read_gbs) {
-                (Some(p), Some(bw)) => format!(" by ../shared/limit's probe: {p:.0} GFLOP/s, reads at {bw:.0} GB/s"),
-                (Some(p), None) => format!(" by ../shared/limit's probe: {p:.0} GFLOP/s"),
-                _ => " is unknown: no probe ran (see --limit)".to_string(),
-            }
-        );
-        let _ = writeln!(out, "| backend | model | batch | steps | per step | steps GFLOP/s | % of peak | evaluation | eval GFLOP/s |");
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        for c in &r.scaling {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {:.1} | {} | {} | {:.1} |",
-                c.backend,
-                c.model,
-                c.batch_size,
-                human(c.steps_seconds),
-                human(c.steps_seconds / c.steps as f64),
-                c.steps_gflops,
-                peak.map_or("–".to_string(), |p| format!("{:.1} %", 100.0 * c.steps_gflops / p)),
-                human(c.eval_seconds),
-                c.eval_gflops
-            );
-        }
-    }
-    out
 }
 
+/// The scaling table.
+fn markdown_scaling(out: &mut String, r: &Report) {
+    let peak = r.probe.peak_gflops;
+    let _ = writeln!(
+        out,
+        "\nHow cost grows with the work ({} SGD steps with manual gradients, then one evaluation pass over the 10 000 test images; \
+         GFLOP/s of the matrix products only; the machine's f32 peak{}):\n",
+        r.scaling[0].steps,
+        match (peak, r.probe.read_gbs) {
+            (Some(p), Some(bw)) => format!(" by ../shared/limit's probe: {p:.0} GFLOP/s, reads at {bw:.0} GB/s"),
+            (Some(p), None) => format!(" by ../shared/limit's probe: {p:.0} GFLOP/s"),
+            _ => " is unknown: no probe ran (see --limit)".to_string(),
+        }
+    );
+    let _ = writeln!(out, "| backend | model | batch | steps | per step | steps GFLOP/s | % of peak | evaluation | eval GFLOP/s |");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for c in &r.scaling {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {:.1} | {} | {} | {:.1} |",
+            build_name(c.backend),
+            c.model,
+            c.batch_size,
+            human(c.steps_seconds),
+            human(c.steps_seconds / c.steps as f64),
+            c.steps_gflops,
+            peak.map_or("–".to_string(), |p| format!("{:.1} %", 100.0 * c.steps_gflops / p)),
+            human(c.eval_seconds),
+            c.eval_gflops
+        );
+    }
+}

@@ -11,7 +11,11 @@ pub fn run() -> Result<()> {
     for backend in Backend::compiled_in() {
         let note = if Some(backend) == default { " (the default)" } else { "" };
         match backend {
-            Backend::Ndarray => println!("  ndarray  CPU, burn-ndarray{note}"),
+            Backend::Ndarray => match crate::blas::threads() {
+                // A `blas` build: which OpenBLAS, and the threads handgrad gives each call.
+                Some(_) => println!("  ndarray  CPU, burn-ndarray on {}{note}", crate::blas::describe()),
+                None => println!("  ndarray  CPU, burn-ndarray{note}"),
+            },
             Backend::Flex => println!("  flex     CPU, burn-flex{note}"),
             Backend::Wgpu => print_wgpu(note),
         }

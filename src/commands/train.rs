@@ -40,11 +40,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     }
     // Settings that are wrong whatever the data: say so before loading anything.
     config.validate(usize::MAX)?;
-    let (out, _lock) = match (&resumed, &out) {
-        (Some(_), Some(dir)) => (dir.clone(), claim(dir)?),
-        (None, Some(dir)) => new_run_folder(dir, args.overwrite)?,
-        (_, None) => next_numbered_folder(Path::new(RUNS))?,
-    };
+    let (out, _lock) = take_folder(args, resumed.is_some(), out)?;
     interrupt::prepare(&out, resumed.as_ref().map(|r| r.checkpoint.meta.epochs_done));
 
     let mut data = meta.config.data.source().load()?;
@@ -52,8 +48,17 @@ pub fn run(args: &TrainArgs) -> Result<()> {
     let load_seconds = started.elapsed().as_secs_f64();
     config.validate(data.train.len())?;
     let batches = config.batches(data.train.len());
-    let dropped = data.train.len() - batches * config.batch_size;
-    print_header(&data, load_seconds, backend, &meta, batches, dropped);
+    let session = Session {
+        args,
+        backend,
+        config: &config,
+        data: &data,
+        device: &device,
+        out: &out,
+        batches,
+        hold_after,
+    };
+    print_header(&data, load_seconds, backend, &meta, batches, session.dropped());
 
     let (model, mut epochs) = match resumed {
         Some(resumed) => resumed.announce(backend, &out, config.epochs),
@@ -62,79 +67,126 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             (meta.config.model.init(&device), Vec::new())
         }
     };
-    let epochs_done = epochs.len();
-    // burn's dashboard, when it shows, owns the terminal: the epoch lines wait for its end.
-    let dashboard = config.trainer == TrainerKind::Learner && learner_dashboard();
-    let on_epoch = |model: &Model, metrics: &EpochMetrics| -> Result<()> {
-        if !dashboard {
-            println!("{}", epoch_line(metrics, config.epochs));
-        }
-        epochs.push(metrics.clone());
-        write_metrics(&out, &epochs)?;
-        let done = metrics.epoch;
-        if done.is_multiple_of(args.checkpoint_every) || done == config.epochs {
-            meta.epochs_done = done;
-            meta.test_accuracy = Some(metrics.test_accuracy());
-            let checkpoint = Checkpoint {
-                meta: meta.clone(),
-                steps_done: done * batches,
-                parameters: String::new(),
-                metrics: epochs.clone(),
-            };
-            checkpoint::save(&out, model, &checkpoint)?;
-            interrupt::prepare(&out, Some(done));
-        }
-        if hold_after == Some(done) {
-            hold::forever(&out, done)?;
-        }
-        Ok(())
-    };
-    let model = match config.trainer {
-        TrainerKind::Loop => {
-            let plan = EvalPlan::for_device(&device);
-            train_overlapped(model, &config, &data, &device, epochs_done, plan, &mut BatchBar::for_stderr(), on_epoch)?
-        }
-        TrainerKind::Learner => {
-            // burn-train's own logs and checkpoints: a folder per launch, replaced if stale.
-            let logs = match epochs_done {
-                0 => out.join("burn-train"),
-                done => out.join(format!("burn-train-after-epoch-{done}")),
-            };
-            if logs.exists() {
-                std::fs::remove_dir_all(&logs).with_context(|| format!("cannot replace {}", logs.display()))?;
-            }
-            fit_with_learner(model, &config, &data, &device, &logs, epochs_done, on_epoch)?
-        }
-    };
-    if dashboard {
-        for metrics in &epochs {
-            println!("{}", epoch_line(metrics, config.epochs));
-        }
-    }
-
-    write_run_files(&out, &Summary {
-        version: env!("CARGO_PKG_VERSION"),
-        dataset: data.kind.name(),
-        data_origin: &data.origin,
-        train_images: data.train.len(),
-        test_images: data.test.len(),
-        backend,
-        init: meta.config.model.init,
-        config: &config,
-        batches_per_epoch: batches,
-        dropped_per_epoch: dropped,
-        last_epoch: epochs.last(),
-        load_seconds,
-        train_seconds: epochs.iter().map(|m| m.train_seconds).sum(),
-        eval_seconds: epochs.iter().map(|m| m.eval_seconds).sum(),
-        total_seconds: started.elapsed().as_secs_f64(),
-        epochs: &epochs,
-    })?;
+    let model = session.train(model, &mut meta, &mut epochs)?;
+    session.write_summary(&meta, &epochs, load_seconds, started)?;
     meta.epochs_done = epochs.len();
     meta.test_accuracy = epochs.last().map(EpochMetrics::test_accuracy);
     let written = write_model_and_pictures(args, &out, &meta, &model, &data, &device, &epochs)?;
     println!("wrote {} in {}", written.join(", "), out.display());
     Ok(())
+}
+
+/// The folder the run writes into, locked for it: the resumed run's own, the one `--out`
+/// names (or the next free `DIR-N`), or the next numbered folder in runs/.
+fn take_folder(args: &TrainArgs, resumed: bool, out: Option<PathBuf>) -> Result<(PathBuf, FolderLock)> {
+    match (resumed, out) {
+        (true, Some(dir)) => {
+            let lock = claim(&dir)?;
+            Ok((dir, lock))
+        }
+        (false, Some(dir)) => new_run_folder(&dir, args.overwrite),
+        (_, None) => next_numbered_folder(Path::new(RUNS)),
+    }
+}
+
+/// What a run trains on and where it writes, once its folder is taken and its data loaded.
+struct Session<'a> {
+    args: &'a TrainArgs,
+    backend: Backend,
+    config: &'a TrainConfig,
+    data: &'a Dataset,
+    device: &'a Device,
+    out: &'a Path,
+    batches: usize,
+    /// `HANDGRAD_TEST_HOLD_AFTER_EPOCH` (the `hold` module below).
+    hold_after: Option<usize>,
+}
+
+impl Session<'_> {
+    /// The training images left out of each epoch (those after the last full batch).
+    fn dropped(&self) -> usize {
+        self.data.train.len() - self.batches * self.config.batch_size
+    }
+
+    /// Runs the epochs after those in `epochs` by the chosen trainer: after each, its line,
+    /// metrics.csv, and when due a checkpoint (`meta` then says how far the run is).
+    fn train(&self, model: Model, meta: &mut ModelMeta, epochs: &mut Vec<EpochMetrics>) -> Result<Model> {
+        let (config, out) = (self.config, self.out);
+        let epochs_done = epochs.len();
+        // burn's dashboard, when it shows, owns the terminal: the epoch lines wait for its end.
+        let dashboard = config.trainer == TrainerKind::Learner && learner_dashboard();
+        let on_epoch = |model: &Model, metrics: &EpochMetrics| -> Result<()> {
+            if !dashboard {
+                println!("{}", epoch_line(metrics, config.epochs));
+            }
+            epochs.push(metrics.clone());
+            write_metrics(out, epochs)?;
+            let done = metrics.epoch;
+            if done.is_multiple_of(self.args.checkpoint_every) || done == config.epochs {
+                meta.epochs_done = done;
+                meta.test_accuracy = Some(metrics.test_accuracy());
+                let checkpoint = Checkpoint {
+                    meta: meta.clone(),
+                    steps_done: done * self.batches,
+                    parameters: String::new(),
+                    metrics: epochs.clone(),
+                };
+                checkpoint::save(out, model, &checkpoint)?;
+                interrupt::prepare(out, Some(done));
+            }
+            if self.hold_after == Some(done) {
+                hold::forever(out, done)?;
+            }
+            Ok(())
+        };
+        let (data, device) = (self.data, self.device);
+        let model = match config.trainer {
+            TrainerKind::Loop => {
+                let plan = EvalPlan::for_device(device);
+                train_overlapped(model, config, data, device, epochs_done, plan, &mut BatchBar::for_stderr(), on_epoch)?
+            }
+            TrainerKind::Learner => {
+                // burn-train's own logs and checkpoints: a folder per launch, replaced if stale.
+                let logs = match epochs_done {
+                    0 => out.join("burn-train"),
+                    done => out.join(format!("burn-train-after-epoch-{done}")),
+                };
+                if logs.exists() {
+                    std::fs::remove_dir_all(&logs).with_context(|| format!("cannot replace {}", logs.display()))?;
+                }
+                fit_with_learner(model, config, data, device, &logs, epochs_done, on_epoch)?
+            }
+        };
+        if dashboard {
+            for metrics in epochs.iter() {
+                println!("{}", epoch_line(metrics, config.epochs));
+            }
+        }
+        Ok(model)
+    }
+
+    /// metrics.csv and summary.json, the run's figures (`report::write_run_files`).
+    fn write_summary(&self, meta: &ModelMeta, epochs: &[EpochMetrics], load_seconds: f64, started: Instant) -> Result<()> {
+        let data = self.data;
+        write_run_files(self.out, &Summary {
+            version: env!("CARGO_PKG_VERSION"),
+            dataset: data.kind.name(),
+            data_origin: &data.origin,
+            train_images: data.train.len(),
+            test_images: data.test.len(),
+            backend: self.backend,
+            init: meta.config.model.init,
+            config: self.config,
+            batches_per_epoch: self.batches,
+            dropped_per_epoch: self.dropped(),
+            last_epoch: epochs.last(),
+            load_seconds,
+            train_seconds: epochs.iter().map(|m| m.train_seconds).sum(),
+            eval_seconds: epochs.iter().map(|m| m.eval_seconds).sum(),
+            total_seconds: started.elapsed().as_secs_f64(),
+            epochs,
+        })
+    }
 }
 
 /// f64 runs on the CPU backends only: say so in one line before anything starts.
