@@ -29,6 +29,17 @@ pub enum RunKind {
     Framework,
 }
 
+impl RunKind {
+    /// Its name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunKind::Exercise1 => "exercise-1",
+            RunKind::Exercise2 => "exercise-2",
+            RunKind::Framework => "framework",
+        }
+    }
+}
+
 /// A training run and how it compares with its reference.
 #[derive(Debug, Clone, Serialize)]
 pub struct Run {
@@ -94,8 +105,7 @@ impl Report {
 
     /// A training their code stopped in, for [`Report::reached`].
     pub fn stopped_in(kind: RunKind) -> String {
-        let name = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        format!("training: {name}")
+        format!("training: {}", kind.name())
     }
 
     /// Writes the report as JSON.

@@ -135,7 +135,7 @@ fn stop_unless_right<const D: usize>(ctx: &Ctx, case: &str, output: &str, theirs
         return Ok(());
     }
     let ev = Evidence { step: ctx.step, output, relation: &relation, shape: &ts, tb, eta: 0.0, matches: &|_| false };
-    Err(Box::new(Stop { case: case.to_string(), verdict: verdict(&ev, ctx.lang), line: None }))
+    Err(Stop::at(case, verdict(&ev, ctx.lang)))
 }
 
 /// Eq. (4)–(5) on the three batches, against burn's autodiff (itself checked against finite
@@ -182,7 +182,7 @@ fn step_taken<const D: usize>(ctx: &Ctx, case: &str, name: &str, (new, old, grad
     if theirs.1 != before.1 {
         let output = ctx.lang.pick(format!("the new {name}"), format!("le nouveau {name}"));
         let verdict = super::Verdict::Shape { output, theirs: theirs.1, expected: before.1 };
-        return Err(Box::new(Stop { case: case.to_string(), verdict, line: None }));
+        return Err(Stop::at(case, verdict));
     }
     let step: Vec<f64> = theirs.0.iter().zip(&before.0).map(|(t, o)| t - o).collect();
     let right: Vec<f64> = read(grad).0.iter().map(|g| -eta * g).collect();
@@ -194,5 +194,5 @@ fn step_taken<const D: usize>(ctx: &Ctx, case: &str, name: &str, (new, old, grad
     }
     let output = ctx.lang.pick(format!("the step taken, new {name} − old {name},"), format!("le pas effectué, nouveau {name} − ancien {name},"));
     let ev = Evidence { step: ctx.step, output: &output, relation: &relation, shape: &theirs.1, tb: 100, eta, matches: &|_| false };
-    Err(Box::new(Stop { case: case.to_string(), verdict: verdict(&ev, ctx.lang), line: None }))
+    Err(Stop::at(case, verdict(&ev, ctx.lang)))
 }

@@ -53,7 +53,7 @@ fn sigmoid(a: &Exo2, c: &Cases, lang: Lang) -> Checked {
         let theirs = ctx.call(case, 100, || (a.sigmoid)(u.clone()))?;
         match against(&theirs, &sigma(u)) {
             Against::Right(n) => tally.right(n),
-            Against::Off(relation) => return Err(Box::new(Stop { case: case.into(), verdict: wrong_or_shape("H", relation, lang), line: None })),
+            Against::Off(relation) => return Err(Stop::at(case, wrong_or_shape("H", relation, lang))),
         }
     }
     tally.passed(count(2, "cases", "cas", lang))
@@ -76,7 +76,7 @@ fn forward(a: &Exo2, c: &Cases, lang: Lang) -> Checked {
                 let ev = Evidence { step: ctx.step, output: "H", relation: &relation, shape: &h.dims(), tb: batch.len(), eta: 0.0, matches: &matches };
                 ctx.judge(&ev, &case, &mut tally)?;
             }
-            (_, Against::Off(relation)) => return Err(Box::new(Stop { case, verdict: wrong_or_shape("Ŷ", relation, lang), line: None })),
+            (_, Against::Off(relation)) => return Err(Stop::at(case, wrong_or_shape("Ŷ", relation, lang))),
         }
     }
     tally.passed(count(3, "batches", "batchs", lang))
@@ -126,7 +126,7 @@ fn four(ctx: &Ctx, case: &str, tb: usize, theirs: &MlpGradients, right: &MlpGrad
         }
         other => other,
     };
-    Err(Box::new(Stop { case: case.to_string(), verdict, line: None }))
+    Err(Stop::at(case, verdict))
 }
 
 /// What the hidden layer's gradients are with a slip in δʰ.

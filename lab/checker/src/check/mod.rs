@@ -60,6 +60,13 @@ pub struct Stop {
     pub line: Option<u32>,
 }
 
+impl Stop {
+    /// The step stops at `case` with `verdict` (no line of their file to point at).
+    pub fn at(case: impl Into<String>, verdict: Verdict) -> Box<Stop> {
+        Box::new(Stop { case: case.into(), verdict, line: None })
+    }
+}
+
 /// One step checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -213,7 +220,7 @@ impl Ctx<'_> {
                 tally.warning.get_or_insert((row.slip, seen));
                 Ok(())
             }
-            _ => Err(Box::new(Stop { case: case.to_string(), verdict: verdict(ev, self.lang), line: None })),
+            _ => Err(Stop::at(case, verdict(ev, self.lang))),
         }
     }
 }

@@ -15,11 +15,11 @@ fn answered(lang: Lang) -> Checked {
 }
 
 fn wrong(given: String, why: String, lang: Lang) -> Checked {
-    Err(Box::new(Stop { case: case(lang), verdict: Verdict::WrongAnswer { given, why }, line: None }))
+    Err(Stop::at(case(lang), Verdict::WrongAnswer { given, why }))
 }
 
 fn not_answered(lang: Lang) -> Checked {
-    Err(Box::new(Stop { case: case(lang), verdict: Verdict::NotAnswered, line: None }))
+    Err(Stop::at(case(lang), Verdict::NotAnswered))
 }
 
 /// A number asked for: 0 is no answer yet; the wrong answers students give, with why.
